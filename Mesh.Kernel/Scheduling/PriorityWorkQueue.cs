@@ -1,0 +1,61 @@
+namespace Mesh.Kernel.Scheduling;
+
+/// <summary>
+/// Tasks waiting for a worker: highest priority first (10 before 1), first in first out within a
+/// priority. Cancelled tasks are removed at once.
+/// </summary>
+internal sealed class PriorityWorkQueue
+{
+    private readonly object _lock = new();
+    private readonly PriorityQueue<KernelTask, (int, long)> _queue = new();
+    private readonly HashSet<KernelTask> _removed = [];
+    private readonly SemaphoreSlim _available = new(0);
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public void Enqueue(KernelTask task)
+    {
+        lock (_lock)
+        {
+            _queue.Enqueue(task, (-task.Priority, task.Sequence));
+            _count++;
+        }
+        _available.Release();
+    }
+
+    /// <summary>Removes a queued task; false if it already left the queue.</summary>
+    public bool Remove(KernelTask task)
+    {
+        lock (_lock)
+        {
+            if (!_queue.UnorderedItems.Any(i => ReferenceEquals(i.Element, task)) || !_removed.Add(task)) return false;
+            _count--;
+            return true;
+        }
+    }
+
+    /// <summary>All tasks still queued (for shutdown).</summary>
+    public List<KernelTask> Snapshot()
+    {
+        lock (_lock) return _queue.UnorderedItems.Select(i => i.Element).Where(t => !_removed.Contains(t)).ToList();
+    }
+
+    /// <summary>Waits for the next task in priority order.</summary>
+    public async ValueTask<KernelTask> DequeueAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            await _available.WaitAsync(ct).ConfigureAwait(false);
+            lock (_lock)
+            {
+                while (_queue.TryDequeue(out var task, out _))
+                {
+                    if (_removed.Remove(task)) continue; // its semaphore count was consumed by this wait
+                    _count--;
+                    return task;
+                }
+            }
+        }
+    }
+}

@@ -311,8 +311,12 @@ internal sealed class KernelServer : IDisposable
             {
                 ["task_id"] = taskId, ["accepted"] = false, ["state"] = null, ["error"] = reject.ToMap(),
             });
-            // A get that overtook this submit must not wait for a task that will never exist.
-            if (_parked.Remove(taskId, out var waiting)) foreach (var g in waiting) AnswerRejected(g, reject);
+            // A get that overtook this submit (or follows it) must not wait for a task that will never exist.
+            if (reject.Code != (int)ErrorCode.DuplicateTask)
+            {
+                if (_parked.Remove(taskId, out var waiting)) foreach (var g in waiting) AnswerRejected(g, reject);
+                Remember(taskId);
+            }
             return;
         }
         var task = new KernelTask(taskId, endpoint!, bound!, priority, timeout, retries, metadata, msg.Identity,
@@ -322,6 +326,7 @@ internal sealed class KernelServer : IDisposable
             State = TaskState.Queued,
         };
         _tasks[taskId] = task;
+        _forgotten.Remove(taskId);
         _queue.Enqueue(task);
         Send(_submit, msg.Identity, MessageTypes.SubmitReply, msg.Header.Id, new Dictionary<string, object?>
         {
@@ -476,8 +481,14 @@ internal sealed class KernelServer : IDisposable
         task.Retained = false;
         _retainedCount--;
         if (_tasks.TryGetValue(task.TaskId, out var current) && ReferenceEquals(current, task)) _tasks.Remove(task.TaskId);
-        _forgotten.Add(task.TaskId);
-        _forgottenOrder.Enqueue(task.TaskId);
+        Remember(task.TaskId);
+    }
+
+    /// <summary>Remembers an id that no longer (or never will) exist, so a get for it is answered at once.</summary>
+    private void Remember(string taskId)
+    {
+        if (!_forgotten.Add(taskId)) return;
+        _forgottenOrder.Enqueue(taskId);
         while (_forgottenOrder.Count > MaxForgotten) _forgotten.Remove(_forgottenOrder.Dequeue());
     }
 

@@ -250,6 +250,14 @@ s.t. ReserveMarginConstraint{r in REGION, l in TIMESLICE, y in YEAR: ReserveMarg
   >= - sum{t in TECHNOLOGY: ReserveMarginTagTechnology[r,t,y] > 0}
         ReserveMarginTagTechnology[r,t,y] * CapacityToActivityUnit[r,t] * ResidualCapacity[r,t,y];
 
+/* The objective has a constant part (fixed O&M of residual capacity).
+   GLPK keeps it when solving the model, but LP/MPS files written with
+   --wlp / --wfreemps do not carry it: objective(file) + this constant
+   = TotalDiscountedCost.  Printed before solving, so also with --check. */
+printf "OGCLEWS-ENERGY objective constant (not in LP/MPS files) = %.10f M$\n",
+  sum{r in REGION, y in YEAR, t in TECHNOLOGY}
+      FixedCost[r,t,y] * ResidualCapacity[r,t,y] / DiscountFactorMid[r,y];
+
 solve;
 
 /* ============================== results ============================= */

@@ -1,0 +1,26 @@
+namespace Mesh.Client;
+
+/// <summary>How a task is submitted and waited for.</summary>
+public sealed record CallOptions
+{
+    /// <summary>Default options.</summary>
+    public static CallOptions Default { get; } = new();
+
+    /// <summary>1 (least urgent) to 10 (most urgent); default 5.</summary>
+    public int Priority { get; init; } = 5;
+
+    /// <summary>Kernel-side limit, counted from the moment the task starts; the task then ends with TASK_TIMEOUT.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Client-side limit on waiting for the result; on expiry the task is cancelled and <see cref="TimeoutException"/> thrown.</summary>
+    public TimeSpan? WaitTimeout { get; init; }
+
+    /// <summary>Free-form metadata available to the handler.</summary>
+    public IReadOnlyDictionary<string, object?>? Metadata { get; init; }
+
+    /// <summary>Task id to use (default: a new GUID).</summary>
+    public string? TaskId { get; init; }
+
+    /// <summary>Recorded retry count of this logical task.</summary>
+    public int Retries { get; init; }
+}

@@ -1,0 +1,320 @@
+"""MessagePack values of docs/protocol.md section 4: canonical encoding and strict decoding.
+
+* plain values are packed by python-msgpack's C packer (it writes the smallest encodings, which
+  is the canonical form of section 4.1);
+* ``numpy.ndarray`` <-> ext 1: the array bytes travel inline (bin, <= 1024 bytes) or as a
+  buffer frame (> 1024 bytes), never element by element;
+* :class:`mesh.Table` <-> ext 2;
+* ext -1 timestamps <-> ``datetime`` in UTC (or ``msgpack.Timestamp`` when the value has
+  sub-microsecond nanoseconds or lies outside ``datetime``'s years 1..9999, so nothing is lost).
+
+Decoding checks every length against the bytes remaining, limits nesting to 64 levels, rejects
+trailing bytes and validates ext 1/2 payloads. Decoded arrays are read-only views on the
+received bytes (no copy); call ``.copy()`` to get a writable array.
+"""
+
+import datetime as _dt
+import math
+
+import msgpack
+import numpy as np
+
+from .errors import ArraySizeError, DecodeError
+from .table import Table
+
+EXT_NDARRAY = 1
+EXT_TABLE = 2
+EXT_REMOTE_OBJECT = 3  # reserved for the proxy protocol (section 9)
+INLINE_LIMIT = 1024
+MAX_DEPTH = 64
+
+DTYPES = {
+    name: np.dtype(name).newbyteorder("<")
+    for name in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                 "uint64", "float32", "float64")
+}
+_DTYPE_NAME = {(dt.kind, dt.itemsize): name for name, dt in DTYPES.items()}
+
+_UTC = _dt.timezone.utc
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
+_Timestamp = msgpack.Timestamp
+_ExtType = msgpack.ExtType
+_packb = msgpack.packb
+_unpackb = msgpack.unpackb
+
+
+# ----------------------------------------------------------------------------------- encoding
+
+
+def dtype_name(dtype):
+    """The protocol name of a numpy dtype (``"float64"``), or None when it has none."""
+    dtype = np.dtype(dtype)
+    return _DTYPE_NAME.get((dtype.kind, dtype.itemsize))
+
+
+def _wire_array(a):
+    """``a`` as a C-contiguous little-endian array, plus its protocol dtype name."""
+    name = _DTYPE_NAME.get((a.dtype.kind, a.dtype.itemsize))
+    if name is None:
+        raise TypeError("cannot encode numpy dtype %s (supported: %s)" % (a.dtype, ", ".join(DTYPES)))
+    if a.dtype.byteorder == ">" or (a.dtype.byteorder == "=" and not _LITTLE):
+        a = a.astype(DTYPES[name])
+    if not a.flags.c_contiguous:
+        a = np.ascontiguousarray(a)
+    return a, name
+
+
+_LITTLE = np.little_endian
+
+
+def _ndarray_ext(a, buffers):
+    a, name = _wire_array(a)
+    if buffers is not None and a.nbytes > INLINE_LIMIT:
+        ref = len(buffers)
+        buffers.append(memoryview(a.reshape(-1)).cast("B"))
+    else:
+        ref = a.tobytes()
+    return _ExtType(EXT_NDARRAY, _packb([name, list(a.shape), ref], use_bin_type=True))
+
+
+def _timestamp_of(d):
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=_UTC)  # naive datetimes are taken to be UTC
+    delta = d - _EPOCH
+    seconds = delta.days * 86400 + delta.seconds
+    return _Timestamp(seconds, delta.microseconds * 1000)
+
+
+def _make_default(buffers):
+    def default(obj):
+        if isinstance(obj, np.ndarray):
+            return _ndarray_ext(obj, buffers)
+        if isinstance(obj, Table):
+            cols = list(obj.values())
+            payload = _packb([list(obj.keys()), cols], use_bin_type=True,
+                             default=default)
+            return _ExtType(EXT_TABLE, payload)
+        if isinstance(obj, np.generic):
+            return obj.item()
+        if isinstance(obj, _dt.datetime):
+            return _timestamp_of(obj)
+        if isinstance(obj, (set, frozenset)):
+            return list(obj)
+        raise TypeError("cannot encode %s object as a Mesh value" % type(obj).__name__)
+
+    return default
+
+
+_default_inline = _make_default(None)
+
+
+def encode(value):
+    """Encodes ``value`` as a content frame plus its buffer frames.
+
+    Returns ``(content_bytes, buffers)`` where ``buffers`` is a list of bytes-like objects
+    (zero-copy views on the arrays) numbered in the order the encoder met them.
+    """
+    buffers = []
+    content = _packb(value, use_bin_type=True, default=_make_default(buffers))
+    return content, buffers
+
+
+def packb(value, single_float=False):
+    """Encodes ``value`` as one self-contained MessagePack value (every array inline).
+
+    ``single_float=True`` writes Python floats as float32 (used for the float32 vectors).
+    """
+    return _packb(value, use_bin_type=True, default=_default_inline,
+                  use_single_float=single_float)
+
+
+# ----------------------------------------------------------------------------------- decoding
+
+
+class _Refs:
+    """The buffer frames of one message and which of them the content referenced."""
+
+    __slots__ = ("buffers", "used")
+
+    def __init__(self, buffers):
+        self.buffers = buffers
+        self.used = set()
+
+
+def _decode_ndarray(payload, refs):
+    try:
+        parts = _unpackb(payload, raw=False, use_list=True, timestamp=0)
+    except Exception as e:
+        raise DecodeError("ndarray payload: %s" % e) from None
+    if type(parts) is not list or len(parts) != 3:
+        raise DecodeError("ndarray payload must be [dtype, shape, data]")
+    name, shape, data = parts
+    dtype = DTYPES.get(name) if type(name) is str else None
+    if dtype is None:
+        raise DecodeError("ndarray has unknown dtype %r" % (name,))
+    if type(shape) is not list:
+        raise DecodeError("ndarray shape must be an array of uint")
+    for d in shape:
+        if type(d) is not int or d < 0:
+            raise DecodeError("ndarray shape must be an array of uint, got %r" % (shape,))
+    nbytes = math.prod(shape) * dtype.itemsize
+    tdata = type(data)
+    if tdata is bytes:
+        raw = data
+    elif tdata is int:
+        buffers = refs.buffers if refs is not None else ()
+        if not 0 <= data < len(buffers):
+            raise DecodeError("ndarray refers to buffer %d, the message has %d buffer frame(s)"
+                              % (data, len(buffers)))
+        if data in refs.used:
+            raise DecodeError("buffer %d is referenced twice" % data)
+        refs.used.add(data)
+        raw = buffers[data]
+    else:
+        raise DecodeError("ndarray data must be a buffer index (uint) or bin")
+    if len(raw) != nbytes:
+        raise ArraySizeError("ndarray %s%s needs %d bytes, data has %d"
+                             % (name, shape, nbytes, len(raw)))
+    return np.frombuffer(raw, dtype=dtype).reshape(shape)
+
+
+def _decode_table(payload, refs):
+    hook = _make_ext_hook(refs)
+    try:
+        parts = _unpackb(payload, raw=False, use_list=True, timestamp=0, ext_hook=hook)
+    except DecodeError:
+        raise
+    except Exception as e:
+        raise DecodeError("table payload: %s" % e) from None
+    if type(parts) is not list or len(parts) != 2:
+        raise DecodeError("table payload must be [names, columns]")
+    names, cols = parts
+    if type(names) is not list or type(cols) is not list:
+        raise DecodeError("table names and columns must be arrays")
+    if len(names) != len(cols):
+        raise DecodeError("table has %d names and %d columns" % (len(names), len(cols)))
+    n = None
+    table = Table()
+    for name, col in zip(names, cols):
+        if type(name) is not str:
+            raise DecodeError("table column names must be str")
+        if name in table:
+            raise DecodeError("duplicate table column name %r" % name)
+        if isinstance(col, np.ndarray):
+            if col.ndim != 1:
+                raise DecodeError("table column %r must have shape [n], has %s" % (name, list(col.shape)))
+        elif type(col) is list:
+            for v in col:
+                if v is not None and type(v) is not str:
+                    raise DecodeError("string column %r holds a %s" % (name, type(v).__name__))
+        else:
+            raise DecodeError("table column %r must be an ndarray or an array of str/nil" % name)
+        if n is None:
+            n = len(col)
+        elif len(col) != n:
+            raise DecodeError("table column %r has %d rows, expected %d" % (name, len(col), n))
+        dict.__setitem__(table, name, col)
+    return table
+
+
+def _make_ext_hook(refs):
+    def ext_hook(code, data):
+        if code == EXT_NDARRAY:
+            return _decode_ndarray(data, refs)
+        if code == EXT_TABLE:
+            return _decode_table(data, refs)
+        return _ExtType(code, data)
+
+    return ext_hook
+
+
+_hook_no_buffers = _make_ext_hook(None)
+
+
+def timestamp_to_python(ts):
+    """A decoded ext -1 as ``datetime`` (UTC) when that is exact, else the msgpack.Timestamp."""
+    ns = ts.nanoseconds
+    if ns % 1000:
+        return ts
+    try:
+        return _EPOCH + _dt.timedelta(seconds=ts.seconds, microseconds=ns // 1000)
+    except OverflowError:
+        return ts
+
+
+_CONTAINER = (list, dict)
+_INTERESTING = frozenset((list, dict, _Timestamp))
+
+
+def _walk(obj, depth):
+    """Enforces the depth limit and turns timestamps into datetimes, in place.
+
+    Scalars are skipped at C speed (``set(map(type, ...))``); only containers are visited.
+    """
+    if depth > MAX_DEPTH:
+        raise DecodeError("nesting deeper than %d levels" % MAX_DEPTH)
+    if type(obj) is list:
+        if _INTERESTING.isdisjoint(set(map(type, obj))):
+            return
+        for i, x in enumerate(obj):
+            t = type(x)
+            if t is list or t is dict:
+                _walk(x, depth + 1)
+            elif t is _Timestamp:
+                obj[i] = timestamp_to_python(x)
+        return
+    # dict
+    if not _INTERESTING.isdisjoint(set(map(type, obj.values()))):
+        for k, x in obj.items():
+            t = type(x)
+            if t is list or t is dict:
+                _walk(x, depth + 1)
+            elif t is _Timestamp:
+                obj[k] = timestamp_to_python(x)
+    if _Timestamp in set(map(type, obj)):
+        items = [(timestamp_to_python(k) if type(k) is _Timestamp else k, v) for k, v in obj.items()]
+        obj.clear()
+        obj.update(items)
+
+
+def decode(data, buffers=None):
+    """Decodes one MessagePack value (a content frame) strictly.
+
+    ``buffers`` are the message's buffer frames; every one must be referenced exactly once.
+    Raises :class:`DecodeError` (or its subclass :class:`ArraySizeError`).
+    """
+    if buffers:
+        refs = _Refs(buffers)
+        hook = _make_ext_hook(refs)
+    else:
+        refs = None
+        hook = _hook_no_buffers
+    try:
+        obj = _unpackb(data, raw=False, strict_map_key=False, use_list=True, timestamp=0,
+                       ext_hook=hook)
+    except DecodeError:
+        raise
+    except msgpack.StackError:
+        raise DecodeError("nesting deeper than %d levels" % MAX_DEPTH) from None
+    except msgpack.ExtraData:
+        raise DecodeError("trailing bytes after the value") from None
+    except Exception as e:  # ValueError, TypeError (unhashable key), UnicodeDecodeError, ...
+        raise DecodeError("invalid MessagePack: %s: %s" % (type(e).__name__, e)) from None
+    t = type(obj)
+    if t is list or t is dict:
+        _walk(obj, 1)
+    elif t is _Timestamp:
+        obj = timestamp_to_python(obj)
+    if buffers and len(refs.used) != len(buffers):
+        raise DecodeError("%d buffer frame(s) but the content references %d"
+                          % (len(buffers), len(refs.used)))
+    return obj
+
+
+def decode_lenient(data):
+    """Best-effort decode for diagnostics (reading a ``task_id`` out of a rejected request):
+    ext values stay ``msgpack.ExtType``. Returns None when even that fails."""
+    try:
+        return _unpackb(data, raw=False, strict_map_key=False, timestamp=0)
+    except Exception:
+        return None

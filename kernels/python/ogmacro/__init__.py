@@ -1,0 +1,2 @@
+"""ogmacro: overlapping-generations macro model for OG-CLEWS (placeholder init)."""
+from .params import DEFAULT_PARAMS, ConvergenceError

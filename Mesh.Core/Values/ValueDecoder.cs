@@ -25,7 +25,7 @@ public static class ValueDecoder
             case MessagePackType.Boolean: return r.ReadBoolean();
             case MessagePackType.Integer: return r.ReadInteger();
             case MessagePackType.Float:
-                return r.PeekFormat() == 0xca ? r.ReadSingle() : r.ReadDouble();
+                return r.PeekFormat() == 0xca ? (object)r.ReadSingle() : r.ReadDouble();
             case MessagePackType.String: return r.ReadString();
             case MessagePackType.Binary: return r.ReadBinary().ToArray();
             case MessagePackType.Array:
@@ -63,10 +63,12 @@ public static class ValueDecoder
                 if (!map.TryAdd((string)keys[i]!, values[i])) throw new MessagePackFormatException($"duplicate map key '{keys[i]}'", r.Position);
             return map;
         }
+        if (keys.Any(k => k is null))
+            return new MessagePackMap(keys.Zip(values, (k, v) => new KeyValuePair<object?, object?>(k, v)).ToArray());
         var general = new Dictionary<object, object?>(n);
         for (int i = 0; i < n; i++)
         {
-            var key = keys[i] ?? throw new MessagePackFormatException("nil map key is not supported", r.Position);
+            var key = keys[i]!;
             if (!general.TryAdd(key, values[i])) throw new MessagePackFormatException($"duplicate map key '{key}'", r.Position);
         }
         return general;
@@ -78,7 +80,15 @@ public static class ValueDecoder
         var payload = r.ReadRaw(len);
         switch (type)
         {
-            case ValueEncoder.TimestampExt: return MessagePackReader.DecodeTimestamp(payload);
+            case ValueEncoder.TimestampExt:
+                {
+                    var (sec, ns) = MessagePackReader.DecodeTimestampParts(payload);
+                    if (ns > 999_999_999) throw new MessagePackFormatException("timestamp nanoseconds above 999999999", r.Position);
+                    long maxSec = (DateTime.MaxValue.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
+                    long minSec = (DateTime.MinValue.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
+                    if (ns % 100 != 0 || sec > maxSec || sec < minSec) return new MessagePackTimestamp(sec, ns);
+                    return MessagePackReader.DecodeTimestamp(payload);
+                }
             case ValueEncoder.NDArrayExt:
                 {
                     var inner = new MessagePackReader(payload, r.MaxDepth - r.Depth);

@@ -49,6 +49,15 @@ public static class ValueEncoder
             case DateTime dt: w.Write(dt); return;
             case DateTimeOffset dto: w.Write(dto.UtcDateTime); return;
             case MessagePackExtension ext: w.WriteExtension(ext.Type, ext.Data); return;
+            case MessagePackTimestamp ts: w.WriteTimestamp(ts.Seconds, ts.Nanoseconds); return;
+            case MessagePackMap pairs:
+                w.WriteMapHeader(pairs.Entries.Count);
+                foreach (var (k, v) in pairs.Entries)
+                {
+                    Write(ref w, k, buffers, depth + 1);
+                    Write(ref w, v, buffers, depth + 1);
+                }
+                return;
             case short or sbyte: w.Write(Convert.ToInt64(value)); return;
             case uint or ushort or byte or ulong: w.Write(Convert.ToUInt64(value)); return;
             case decimal m: w.Write((double)m); return;

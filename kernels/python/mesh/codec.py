@@ -92,14 +92,28 @@ def _make_default(buffers):
         if isinstance(obj, Table):
             cols = list(obj.values())
             payload = _packb([list(obj.keys()), cols], use_bin_type=True,
-                             default=default)
+                             strict_types=True, default=default)
             return _ExtType(EXT_TABLE, payload)
         if isinstance(obj, np.generic):
             return obj.item()
         if isinstance(obj, _dt.datetime):
             return _timestamp_of(obj)
-        if isinstance(obj, (set, frozenset)):
+        # strict_types=True sends subclasses of the built-in types here (so that a Table is
+        # not packed as a plain map); pack them as their base type.
+        if isinstance(obj, (tuple, list, set, frozenset)):
             return list(obj)
+        if isinstance(obj, dict):
+            return dict(obj)
+        if isinstance(obj, bool):
+            return bool(obj)
+        if isinstance(obj, int):
+            return int(obj)
+        if isinstance(obj, float):
+            return float(obj)
+        if isinstance(obj, str):
+            return str(obj)
+        if isinstance(obj, (bytes, bytearray, memoryview)):
+            return bytes(obj)
         raise TypeError("cannot encode %s object as a Mesh value" % type(obj).__name__)
 
     return default
@@ -115,7 +129,7 @@ def encode(value):
     (zero-copy views on the arrays) numbered in the order the encoder met them.
     """
     buffers = []
-    content = _packb(value, use_bin_type=True, default=_make_default(buffers))
+    content = _packb(value, use_bin_type=True, strict_types=True, default=_make_default(buffers))
     return content, buffers
 
 
@@ -124,7 +138,7 @@ def packb(value, single_float=False):
 
     ``single_float=True`` writes Python floats as float32 (used for the float32 vectors).
     """
-    return _packb(value, use_bin_type=True, default=_default_inline,
+    return _packb(value, use_bin_type=True, strict_types=True, default=_default_inline,
                   use_single_float=single_float)
 
 

@@ -88,7 +88,7 @@ class Envelope:
             msg_id = os.urandom(16).hex()
         ns = time.time_ns()
         h = _packb({"id": msg_id, "type": msg_type, "session": self.session,
-                    "date": _Timestamp(ns // 1_000_000_000, ns % 1_000_000_000),
+                    "date": _Timestamp(ns // 1_000_000_000, ns % 1_000_000_000 // 1000 * 1000),
                     "parent_id": parent_id}, use_bin_type=True)
         return msg_id, h
 

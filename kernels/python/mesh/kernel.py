@@ -55,7 +55,10 @@ _Timestamp = msgpack.Timestamp
 
 
 def _ts(ns):
-    return None if ns is None else _Timestamp(ns // 1_000_000_000, ns % 1_000_000_000)
+    """A task time as ext -1, truncated to microseconds so that it decodes to a datetime."""
+    if ns is None:
+        return None
+    return _Timestamp(ns // 1_000_000_000, ns % 1_000_000_000 // 1000 * 1000)
 
 
 def exception_error(exc):

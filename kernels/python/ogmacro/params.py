@@ -63,6 +63,7 @@ DEFAULT_PARAMS: Dict[str, Any] = {
     "maxiter": 500,
     "mindist_SS": 1e-12,
     "mindist_TPI": 1e-10,
+    "tpi_accel": "anderson",  # "anderson" (damped TPI + Anderson mixing) or "none" (plain OG-Core TPI)
 }
 
 ALIASES = {"g_n_ss": "g_n", "delta": None, "beta": None}
@@ -224,6 +225,8 @@ def validate(params: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
         if not 0.0 < v < 1.0:
             raise _err(name, f"tolerance must be in (0, 1), got {v}")
         p[name] = v
+    if p["tpi_accel"] not in ("anderson", "none"):
+        raise _err("tpi_accel", f"must be 'anderson' or 'none', got {p['tpi_accel']!r}")
     chi = _vector(p, "chi_n", S)
     if np.any(chi <= 0):
         raise _err("chi_n", "must be > 0")

@@ -85,9 +85,14 @@ class _SSCore:
     def resid(self, z):
         r = -self.d["delta"] + math.exp(float(z[0]))
         h = float(z[1])
+        if not (r + self.d["delta"] > 0 and math.isfinite(r) and math.isfinite(h)):
+            return np.array([1e3, 1e3])
         try:
-            K, Kd, h_new, Yd = self.implied(r, h)
+            with np.errstate(all="ignore"):
+                K, Kd, h_new, Yd = self.implied(r, h)
         except (ConvergenceError, HouseholdInfeasible, FloatingPointError):
+            return np.array([1e3, 1e3])
+        if not (math.isfinite(K) and math.isfinite(Kd) and Kd > 0 and math.isfinite(h_new)):
             return np.array([1e3, 1e3])
         return np.array([K / Kd - 1.0, (h_new - h) / Yd])
 

@@ -26,7 +26,7 @@ from typing import Any, Dict, Mapping, Optional
 import numpy as np
 
 from . import firm
-from .household import HouseholdProblem
+from .household import HouseholdInfeasible, HouseholdProblem
 from .params import ConvergenceError, derive, merge_params, validate
 from .steady_state import HH_TOL, solve_steady_state
 
@@ -128,7 +128,8 @@ def solve_transition_path(params: Optional[Mapping[str, Any]] = None,
         w = firm.w_from_r(r, Z, pE, gamma, eta, delta)
         hp = HouseholdProblem(r[t_cl], w[t_cl], h[t_cl], a0, b_a0, d)
         n, bb, c, info = hp.solve(n, bb, tol=HH_TOL)
-        agg = _aggregate_path(d, r, h, n, bb, c, i_ts, s_ts, T, Z, pE, cr)
+        with np.errstate(all="ignore"):
+            agg = _aggregate_path(d, r, h, n, bb, c, i_ts, s_ts, T, Z, pE, cr)
         if np.any(agg["K"] <= 0) or np.any(agg["L"] <= 0):
             raise ConvergenceError("TPI: non-positive aggregate capital or labour", np.inf, 0)
         r_new = gamma * agg["Y"] / agg["K"][:T] - delta
@@ -141,32 +142,59 @@ def solve_transition_path(params: Optional[Mapping[str, Any]] = None,
     # The first evaluation must work (guess built from the two steady states).
     dist, r_new, h_new, state = evaluate(r, h, n, bb)
     hh_iters += state[6]
+    accel = d["tpi_accel"] == "anderson"
+    m_hist = 8
+    X_hist, F_hist = [], []
     nu_eff = nu
+
+    def pack(rv, hv):
+        return np.concatenate([rv, hv / Yscale])
+
     while True:
         if dist < tol:
             break
         if it >= d["maxiter"]:
             raise ConvergenceError(f"TPI did not converge to mindist_TPI={tol:g} within maxiter={d['maxiter']}", dist, it)
         it += 1
-        # OG-Core update: convex combination of the guess and the implied path.
-        # If the new guess breaks the inner loop (or blows up the distance), the
-        # step is halved from the last good guess -- an adaptive nu.
+        x = pack(r[:T], h[:T])
+        f = pack(r_new, h_new) - x
+        X_hist.append(x)
+        F_hist.append(f)
+        if len(X_hist) > m_hist + 1:
+            X_hist.pop(0)
+            F_hist.pop(0)
+        # OG-Core update: convex combination (weight nu) of the guess and the
+        # implied path.  With tpi_accel="anderson" the same damped step is
+        # corrected by Anderson mixing over the last few iterates.  If a new
+        # guess breaks the inner loop or blows up the distance, the history is
+        # dropped and a plain damped step with halved nu is taken instead.
+        use_acc = accel and len(X_hist) > 1
         while True:
+            step = nu_eff * f
+            if use_acc:
+                dX = np.diff(np.array(X_hist), axis=0).T
+                dF = np.diff(np.array(F_hist), axis=0).T
+                gam = np.linalg.lstsq(dF, f, rcond=None)[0]
+                step = nu_eff * f - (dX + nu_eff * dF) @ gam
+            x_try = x + step
             r_try = r.copy()
             h_try = h.copy()
-            r_try[:T] = nu_eff * r_new + (1.0 - nu_eff) * r[:T]
-            r_try[:T] = np.maximum(r_try[:T], -delta + 1e-10)
-            h_try[:T] = nu_eff * h_new + (1.0 - nu_eff) * h[:T]
+            r_try[:T] = np.maximum(x_try[:T], -delta + 1e-10)
+            h_try[:T] = x_try[T:] * Yscale
             try:
                 res = evaluate(r_try, h_try, state[2], state[3])
-            except ConvergenceError as exc:
+            except (ConvergenceError, HouseholdInfeasible) as exc:
                 res = None
                 fail = exc
             if res is not None and res[0] < 4.0 * dist:
                 break
-            nu_eff *= 0.5
+            if use_acc:
+                use_acc = False
+                X_hist, F_hist = [x], [f]
+            else:
+                nu_eff *= 0.5
             if nu_eff < 1e-4 * nu:
-                last = fail.residual if res is None else res[0]
+                last = getattr(fail, "residual", np.inf) if res is None else res[0]
                 raise ConvergenceError("TPI diverged even with strong damping", min(dist, last), it)
         r, h = r_try, h_try
         dist, r_new, h_new, state = res

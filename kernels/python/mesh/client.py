@@ -1,0 +1,446 @@
+"""The Python client (docs/protocol.md section 7).
+
+One I/O thread owns the three DEALER sockets; any number of threads may submit at once. Callers
+encode and sign their own requests, queue the frames and wake the I/O thread through a pipe the
+thread's ``zmq.Poller`` watches. A call sends ``submit_request`` and ``get_request`` back to
+back; a rejected submit completes the call at once; a ``get_reply`` with ``done: false`` is
+re-sent. After two missed health replies (or when a manager reports the process dead) every
+call in flight fails with :class:`mesh.KernelLostError`.
+
+    client = mesh.Client.from_connection_file("kernel.json")
+    client.call("add", 1.0, b=2.0)
+    handle = client.submit("sleep", [5.0]); handle.cancel(); handle.get()
+"""
+
+import collections
+import concurrent.futures
+import os
+import threading
+import time
+
+import zmq
+
+from . import transport
+from .connection import ConnectionInfo
+from .envelope import Envelope, EnvelopeError, new_id
+from .errors import KernelLostError, MeshError, ProtocolError, RemoteError
+
+_HEALTH, _SUBMIT, _GET = 0, 1, 2
+TimeoutError = concurrent.futures.TimeoutError
+
+
+class TaskHandle:
+    """A submitted task: wait for it with :meth:`get`, look at it with :meth:`status`,
+    stop it with :meth:`cancel`. ``future`` is a ``concurrent.futures.Future``."""
+
+    __slots__ = ("task_id", "endpoint", "future", "on_progress", "accepted", "record", "_client")
+
+    def __init__(self, client, task_id, endpoint, on_progress=None):
+        self._client = client
+        self.task_id = task_id
+        self.endpoint = endpoint
+        self.future = concurrent.futures.Future()
+        self.on_progress = on_progress
+        self.accepted = None   # True/False once the submit_reply arrived
+        self.record = None     # the task record of the final get_reply
+
+    def get(self, timeout=None):
+        """The result; raises :class:`RemoteError` (or a subclass), :class:`KernelLostError`,
+        or ``TimeoutError`` when ``timeout`` seconds pass first (the task keeps running)."""
+        return self.future.result(timeout)
+
+    result = get
+
+    def done(self):
+        return self.future.done()
+
+    def exception(self, timeout=None):
+        return self.future.exception(timeout)
+
+    def add_done_callback(self, fn):
+        self.future.add_done_callback(lambda _f: fn(self))
+
+    def status(self, timeout=10.0):
+        """The task record (a dict, section 6.1), or None if the kernel does not know the task."""
+        return self._client.status([self.task_id], timeout=timeout)[0]
+
+    def cancel(self, timeout=10.0):
+        """Asks the kernel to cancel; True if the task was queued or running."""
+        return self._client.cancel(self.task_id, timeout=timeout)["cancelled"]
+
+    def __repr__(self):
+        state = "done" if self.future.done() else "pending"
+        return "TaskHandle(%r, %r, %s)" % (self.endpoint, self.task_id, state)
+
+
+class Client:
+    """A thread-safe client of one kernel.
+
+    ``health``, ``submit``, ``get``: the kernel's addresses; ``key``: the connection key.
+    ``heartbeat_ms``: health request period; ``poll_timeout``: seconds one ``get_request``
+    waits in the kernel before it is re-sent.
+    """
+
+    def __init__(self, health, submit, get, key, *, kernel_id=None, heartbeat_ms=1000,
+                 poll_timeout=30.0, context=None):
+        self.kernel_id = kernel_id or "kernel"
+        self.addresses = {"health": health, "submit": submit, "get": get}
+        self.heartbeat_ms = heartbeat_ms
+        self.poll_timeout = poll_timeout
+        self._env = Envelope(key)
+        self._own_context = context is None
+        self._ctx = context or zmq.Context()
+        self._lock = threading.Lock()
+        self._tasks = {}         # task id -> TaskHandle, until final
+        self._submit_ids = {}    # submit_request id -> task id
+        self._get_ids = {}       # get_request id -> task id
+        self._requests = {}      # request id -> Future (other requests, and health())
+        self._outbox = collections.deque()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._wake_pending = False
+        self._closing = False
+        self._lost = None        # KernelLostError while health replies are missing
+        self._dead = None        # KernelLostError once a manager reported the process dead
+        self._ready = threading.Event()
+        self._io_error = None
+        self._thread = threading.Thread(target=self._run, name="mesh-client-io", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._io_error is not None:
+            raise self._io_error
+
+    @classmethod
+    def from_connection_file(cls, path, **options):
+        """A client for the kernel described by a client connection file (section 3, step 5)."""
+        info = path if isinstance(path, ConnectionInfo) else ConnectionInfo.load(path)
+        if not (info.health and info.submit and info.get):
+            raise ValueError("%s is not a client connection file (no kernel addresses)" % path)
+        options.setdefault("heartbeat_ms", info.heartbeat_ms)
+        return cls(info.health, info.submit, info.get, info.key, kernel_id=info.kernel_id, **options)
+
+    # ----------------------------------------------------------------------------- tasks
+
+    def submit(self, endpoint, args=(), kwargs=None, *, priority=5, timeout=None, retries=0,
+               metadata=None, task_id=None, on_progress=None):
+        """Submits a task; returns its :class:`TaskHandle` at once.
+
+        ``timeout``: seconds the task may run once started (kernel side). ``on_progress(value,
+        message)`` is called on the client's I/O thread; keep it short. Arrays above 1 KiB are
+        sent without copying: do not modify them until the task has been acknowledged.
+        """
+        task_id = task_id or new_id()
+        content = {"task_id": task_id, "endpoint": endpoint, "args": list(args),
+                   "kwargs": dict(kwargs) if kwargs else {}, "priority": priority,
+                   "timeout": None if timeout is None else float(timeout), "retries": retries,
+                   "metadata": metadata if metadata is not None else {}}
+        env = self._env
+        submit_id, submit_frames = env.pack("submit_request", content)
+        get_id, get_frames = env.pack("get_request", {
+            "task_id": task_id, "timeout": self.poll_timeout, "keep": False})
+        handle = TaskHandle(self, task_id, endpoint, on_progress)
+        with self._lock:
+            self._check_usable()
+            if task_id in self._tasks:
+                raise ValueError("task id %s is already in flight" % task_id)
+            self._tasks[task_id] = handle
+            self._submit_ids[submit_id] = task_id
+            self._get_ids[get_id] = task_id
+            self._outbox.append((_SUBMIT, submit_frames))
+            self._outbox.append((_GET, get_frames))
+        self._wake()
+        return handle
+
+    def call(self, endpoint, *args, **kwargs):
+        """Runs ``endpoint(*args, **kwargs)`` on the kernel and returns its result."""
+        return self.submit(endpoint, args, kwargs).get()
+
+    def status(self, task_ids, timeout=10.0):
+        """Task records (dicts) for ``task_ids``, None for unknown ids, in the same order."""
+        return self._request(_SUBMIT, "status_request", {"task_ids": list(task_ids)},
+                             timeout)["tasks"]
+
+    def cancel(self, task_id, timeout=10.0):
+        """Sends ``cancel_request``; returns the reply ``{task_id, cancelled, state}``."""
+        return self._request(_SUBMIT, "cancel_request", {"task_id": task_id}, timeout)
+
+    def kernel_info(self, timeout=10.0):
+        return self._request(_SUBMIT, "kernel_info_request", {}, timeout)
+
+    def health(self, timeout=10.0):
+        """One ``health_request`` round trip; returns the reply content."""
+        return self._request(_HEALTH, "health_request", {}, timeout)
+
+    def interrupt(self, timeout=10.0):
+        """Signals cancellation to every running task; returns how many."""
+        return self._request(_SUBMIT, "interrupt_request", {}, timeout)["interrupted"]
+
+    def shutdown(self, grace=0.0, timeout=10.0):
+        """Asks the kernel to shut down (it drains, then exits with code 0)."""
+        return self._request(_SUBMIT, "shutdown_request", {"grace": float(grace)}, timeout)
+
+    @property
+    def lost(self):
+        """The :class:`KernelLostError` describing why the kernel is considered lost, or None."""
+        return self._dead or self._lost
+
+    def pending(self):
+        """Number of tasks in flight."""
+        with self._lock:
+            return len(self._tasks)
+
+    # ----------------------------------------------------------------------------- lifecycle
+
+    def close(self):
+        """Stops the I/O thread and closes the sockets; tasks in flight fail."""
+        if self._closing:
+            return
+        self._closing = True
+        self._wake(force=True)
+        if self._thread is not threading.current_thread():
+            self._thread.join(5.0)
+        self._fail_all(MeshError("client closed"))
+        for fd in (self._wake_r, self._wake_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self._own_context:
+            self._ctx.term()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def kernel_died(self, message, exit_code=None, log_tail=()):
+        """Called by a manager when the kernel process is gone: everything in flight fails now
+        and later calls fail at once."""
+        err = KernelLostError("kernel %s lost: %s" % (self.kernel_id, message), exit_code, log_tail)
+        self._dead = err
+        self._fail_all(err)
+
+    # ----------------------------------------------------------------------------- internals
+
+    def _check_usable(self):
+        if self._closing:
+            raise MeshError("client closed")
+        if self._dead is not None:
+            raise self._dead
+        if self._lost is not None:
+            raise self._lost
+
+    def _wake(self, force=False):
+        if force or not self._wake_pending:
+            self._wake_pending = True
+            try:
+                os.write(self._wake_w, b"\0")
+            except (BlockingIOError, OSError):
+                pass
+
+    def _request(self, sock, msg_type, content, timeout):
+        msg_id, frames = self._env.pack(msg_type, content)
+        fut = concurrent.futures.Future()
+        with self._lock:
+            self._check_usable()
+            self._requests[msg_id] = fut
+            self._outbox.append((sock, frames))
+        self._wake()
+        try:
+            return fut.result(timeout)
+        except concurrent.futures.TimeoutError:
+            with self._lock:
+                self._requests.pop(msg_id, None)
+            raise TimeoutError("no %s reply from kernel %s within %s s"
+                               % (msg_type.replace("_request", ""), self.kernel_id, timeout)) from None
+
+    def _fail_all(self, err):
+        with self._lock:
+            tasks = list(self._tasks.values())
+            requests = list(self._requests.values())
+            self._tasks.clear()
+            self._requests.clear()
+            self._submit_ids.clear()
+            self._get_ids.clear()
+        for h in tasks:
+            _set_exception(h.future, err)
+        for f in requests:
+            _set_exception(f, err)
+
+    def _pop_task(self, task_id):
+        with self._lock:
+            return self._tasks.pop(task_id, None)
+
+    def _run(self):
+        try:
+            socks = []
+            for name in ("health", "submit", "get"):
+                s = transport.make_socket(self._ctx, zmq.DEALER)
+                s.connect(self.addresses[name])
+                socks.append(s)
+        except Exception as e:  # bad address
+            self._io_error = e
+            self._ready.set()
+            return
+        self._ready.set()
+        poller = zmq.Poller()
+        for s in socks:
+            poller.register(s, zmq.POLLIN)
+        poller.register(self._wake_r, zmq.POLLIN)
+        health, submit, get = socks
+        hb = self.heartbeat_ms / 1000.0
+        next_ping = time.monotonic()
+        ping_id = None
+        replied = True
+        missed = 0
+        try:
+            while not self._closing:
+                now = time.monotonic()
+                if now >= next_ping:
+                    if not replied:
+                        missed += 1
+                        if missed >= 2 and self._lost is None and self._dead is None:
+                            self._lost = KernelLostError(
+                                "kernel %s lost: no health reply for %d ms (2 heartbeats)"
+                                % (self.kernel_id, 2 * self.heartbeat_ms))
+                            self._fail_all(self._lost)
+                    replied = False
+                    ping_id, frames = self._env.pack("health_request", {})
+                    transport.send(health, frames)
+                    next_ping = now + hb
+                wait = max(0.0, next_ping - time.monotonic())
+                ready = poller.poll(int(wait * 1000) + 1)
+                for sock, _ in ready:
+                    if sock is self._wake_r:
+                        try:
+                            os.read(self._wake_r, 65536)
+                        except BlockingIOError:
+                            pass
+                        self._wake_pending = False
+                        self._flush_outbox(socks)
+                        continue
+                    for _ in range(1000):
+                        try:
+                            _, frames = transport.recv(sock, zmq.NOBLOCK)
+                        except zmq.Again:
+                            break
+                        try:
+                            msg = self._env.unpack(frames)
+                        except EnvelopeError:
+                            continue  # unauthenticated or malformed: drop
+                        if sock is health:
+                            if msg.type == "health_reply":
+                                replied = True
+                                missed = 0
+                                if self._lost is not None:
+                                    self._lost = None
+                            self._on_request_reply(msg)
+                        elif sock is submit:
+                            self._on_submit_port(msg)
+                        else:
+                            self._on_get_port(msg, socks)
+                if self._outbox:
+                    self._flush_outbox(socks)
+        finally:
+            for s in socks:
+                s.close(0)
+
+    def _flush_outbox(self, socks):
+        outbox = self._outbox
+        while outbox:
+            idx, frames = outbox.popleft()
+            transport.send(socks[idx], frames)
+
+    def _on_request_reply(self, msg):
+        with self._lock:
+            fut = self._requests.pop(msg.parent_id, None)
+        if fut is None:
+            return
+        if msg.type == "error_reply":
+            _set_exception(fut, _error_of(msg.content))
+        elif type(msg.content) is not dict:
+            _set_exception(fut, ProtocolError("%s content is not a map" % msg.type))
+        else:
+            _set_result(fut, msg.content)
+
+    def _on_submit_port(self, msg):
+        t = msg.type
+        c = msg.content
+        if t == "progress":
+            if type(c) is dict:
+                with self._lock:
+                    h = self._tasks.get(c.get("task_id"))
+                if h is not None and h.on_progress is not None:
+                    try:
+                        h.on_progress(c.get("value"), c.get("message"))
+                    except Exception:
+                        pass
+            return
+        if t in ("submit_reply", "error_reply") and msg.parent_id in self._submit_ids:
+            with self._lock:
+                task_id = self._submit_ids.pop(msg.parent_id, None)
+                h = self._tasks.get(task_id)
+            if h is None:
+                return
+            if t == "submit_reply" and type(c) is dict and c.get("accepted") is True:
+                h.accepted = True
+                return
+            h.accepted = False
+            h = self._pop_task(task_id)
+            if h is not None:
+                err = c.get("error") if (t == "submit_reply" and type(c) is dict) else None
+                _set_exception(h.future, _error_of({"error": err} if err is not None else c))
+            return
+        self._on_request_reply(msg)
+
+    def _on_get_port(self, msg, socks):
+        with self._lock:
+            task_id = self._get_ids.pop(msg.parent_id, None)
+        if task_id is None:
+            return
+        c = msg.content
+        if msg.type == "error_reply" or type(c) is not dict:
+            h = self._pop_task(task_id)
+            if h is not None:
+                _set_exception(h.future, _error_of(c))
+            return
+        if c.get("done") is not True:
+            with self._lock:
+                if task_id not in self._tasks:
+                    return
+                get_id, frames = self._env.pack("get_request", {
+                    "task_id": task_id, "timeout": self.poll_timeout, "keep": False})
+                self._get_ids[get_id] = task_id
+            transport.send(socks[_GET], frames)
+            return
+        h = self._pop_task(task_id)
+        if h is None:
+            return
+        h.record = c.get("task")
+        err = c.get("error")
+        if err is not None:
+            _set_exception(h.future, RemoteError.from_map(err))
+        else:
+            _set_result(h.future, c.get("result"))
+
+
+def _error_of(content):
+    if type(content) is dict and type(content.get("error")) is dict:
+        return RemoteError.from_map(content["error"])
+    return ProtocolError("unexpected reply content %r" % (content,))
+
+
+def _set_result(fut, value):
+    try:
+        fut.set_result(value)
+    except concurrent.futures.InvalidStateError:
+        pass
+
+
+def _set_exception(fut, err):
+    try:
+        fut.set_exception(err)
+    except concurrent.futures.InvalidStateError:
+        pass

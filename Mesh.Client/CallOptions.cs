@@ -21,6 +21,12 @@ public sealed record CallOptions
     /// <summary>Task id to use (default: a new GUID).</summary>
     public string? TaskId { get; init; }
 
+    /// <summary>
+    /// Receives the task's progress reports (registered before the task is sent, so none are missed).
+    /// Called on the client's I/O thread: keep it quick (<see cref="Progress{T}"/> posts elsewhere).
+    /// </summary>
+    public IProgress<TaskProgressEventArgs>? Progress { get; init; }
+
     /// <summary>Recorded retry count of this logical task.</summary>
     public int Retries { get; init; }
 }

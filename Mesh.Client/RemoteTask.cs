@@ -15,9 +15,12 @@ public sealed class RemoteTask
     private readonly TaskCompletionSource<object?> _final = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource<Reply>? _currentGet;
 
-    internal RemoteTask(Client client, string taskId, string endpoint)
+    private readonly IProgress<TaskProgressEventArgs>? _progress;
+
+    internal RemoteTask(Client client, string taskId, string endpoint, IProgress<TaskProgressEventArgs>? progress = null)
     {
         _client = client;
+        _progress = progress;
         TaskId = taskId;
         Endpoint = endpoint;
         OnAck = new PendingRequest(HandleAck, _ => { /* the get fails with the same cause */ });
@@ -32,7 +35,10 @@ public sealed class RemoteTask
     /// <summary>The task record from the final reply: state, timestamps, captured log lines.</summary>
     public TaskRecord? Record { get; private set; }
 
-    /// <summary>Progress reports from the handler (raised on a pool thread).</summary>
+    /// <summary>
+    /// Progress reports from the handler (raised on a pool thread). Reports sent before a handler
+    /// is attached are not replayed: pass <see cref="CallOptions.Progress"/> to see them all.
+    /// </summary>
     public event EventHandler<TaskProgressEventArgs>? ProgressChanged;
 
     internal PendingRequest OnAck { get; }
@@ -49,6 +55,7 @@ public sealed class RemoteTask
 
     internal void OnProgress(TaskProgressEventArgs args)
     {
+        _progress?.Report(args);
         var handler = ProgressChanged;
         if (handler is not null) ThreadPool.QueueUserWorkItem(_ => handler(this, args));
     }

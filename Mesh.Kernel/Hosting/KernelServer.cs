@@ -31,7 +31,7 @@ internal sealed class KernelServer : IDisposable
     private readonly Dictionary<string, KernelTask> _tasks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<ParkedGet>> _parked = new(StringComparer.Ordinal);
     private readonly Queue<KernelTask> _finishedOrder = new();
-    private readonly HashSet<string> _forgotten = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RemoteError?> _forgotten = new(StringComparer.Ordinal);
     private readonly Queue<string> _forgottenOrder = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -251,7 +251,11 @@ internal sealed class KernelServer : IDisposable
         bool keep = c.GetValueOrDefault("keep") is true;
         var parked = new ParkedGet(msg.Identity, msg.Header.Id, taskId, DateTime.UtcNow.AddSeconds(Math.Clamp(timeout, 0, _options.MaxGetWait.TotalSeconds)), keep);
         if (_tasks.TryGetValue(taskId, out var task) && task.State.IsFinal()) { AnswerGet(parked, task); return; }
-        if (task is null && _forgotten.Contains(taskId)) { AnswerUnknown(parked); return; }
+        if (task is null && _forgotten.TryGetValue(taskId, out var rejection))
+        {
+            if (rejection is null) AnswerUnknown(parked); else AnswerRejected(parked, rejection);
+            return;
+        }
         if (timeout <= 0) { AnswerPending(parked, task); return; }
         if (!_parked.TryGetValue(taskId, out var list)) _parked[taskId] = list = [];
         list.Add(parked);
@@ -315,7 +319,7 @@ internal sealed class KernelServer : IDisposable
             if (reject.Code != (int)ErrorCode.DuplicateTask)
             {
                 if (_parked.Remove(taskId, out var waiting)) foreach (var g in waiting) AnswerRejected(g, reject);
-                Remember(taskId);
+                Remember(taskId, reject);
             }
             return;
         }
@@ -485,9 +489,9 @@ internal sealed class KernelServer : IDisposable
     }
 
     /// <summary>Remembers an id that no longer (or never will) exist, so a get for it is answered at once.</summary>
-    private void Remember(string taskId)
+    private void Remember(string taskId, RemoteError? rejection = null)
     {
-        if (!_forgotten.Add(taskId)) return;
+        if (!_forgotten.TryAdd(taskId, rejection)) return;
         _forgottenOrder.Enqueue(taskId);
         while (_forgottenOrder.Count > MaxForgotten) _forgotten.Remove(_forgottenOrder.Dequeue());
     }

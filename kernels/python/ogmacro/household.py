@@ -34,6 +34,11 @@ from scipy import linalg
 from .params import ConvergenceError
 
 
+#: Below this (relative) residual a Newton iteration that no longer halves the
+#: error is taken to have reached floating-point noise and stops.
+ROUNDOFF_TOL = 1e-10
+
+
 class HouseholdInfeasible(RuntimeError):
     """No feasible starting point (consumption would be non-positive)."""
 
@@ -213,10 +218,14 @@ class HouseholdProblem:
         F = self._pack_res(Fn, Fb)
         err_c = np.max(np.abs(F), axis=1)
         it = 0
+        prev = np.inf
         while True:
             err = float(err_c.max()) if N else 0.0
             if err < tol:
                 break
+            if err < ROUNDOFF_TOL and err > 0.5 * prev:
+                break  # Newton has stalled at floating-point noise: converged
+            prev = err
             if it >= maxiter:
                 raise ConvergenceError("household Euler equations did not converge", err, it)
             it += 1

@@ -111,7 +111,7 @@ def map_params(params: Optional[Mapping[str, Any]] = None, paths: Optional[Mappi
         "epsilon": [1.0],
         "delta_annual": p["delta_annual"],
         "g_y_annual": p["g_y_annual"],
-        "Z": [[float(z)] for z in Z],
+        "Z": [[float(z)] for z in Z_og],
         "alpha_G": [p["alpha_G"] / (1.0 - eta)],
         "alpha_T": [float(a) for a in alpha_T_og],
         "nu": p["nu"],

@@ -261,6 +261,9 @@ def _path_outputs(d, hp, r, w, h, n, bb, c, agg, i_ts, s_ts, t_idx, T, S, ext, s
         "T": int(T),
         "S": int(S),
         "t": np.arange(T, dtype=float),
+        # multiply a stationarised aggregate by this to get its level (N_0 = 1,
+        # productivity index 1 at t = 0): e^{g_y t} (1 + g_n)^t
+        "level_index": np.exp(d["g_y"] * np.arange(T)) * (1.0 + d["g_n_ss"]) ** np.arange(T),
         "Y": Y,
         "K": K[:T].copy(),
         "K_next": K[1:].copy(),

@@ -128,16 +128,16 @@ void mesh_frames_free(mesh_frames *fr)
     fr->cap = 0;
 }
 
-int mesh_envelope_encode(const mesh_key *k, const mesh_header *h, const mesh_value *content,
-                         mesh_frames *out)
+int mesh_envelope_encode_bytes(const mesh_key *k, const mesh_header *h, const uint8_t *content,
+                               size_t clen, mesh_buf *const *buffers, size_t nbuffers,
+                               mesh_frames *out)
 {
     mesh_arena *a = mesh_arena_new();
     if (!a)
         return -1;
     int rc = -1;
-    mesh_encoder he, ce;
+    mesh_encoder he;
     mesh_encoder_init(&he);
-    mesh_encoder_init(&ce);
     he.inline_all = true;
 
     mesh_value *hv = mesh_v_map(a, 5);
@@ -149,28 +149,39 @@ int mesh_envelope_encode(const mesh_key *k, const mesh_header *h, const mesh_val
         mesh_map_put(a, hv, "date", date) ||
         mesh_map_put(a, hv, "parent_id", mesh_v_str(a, h->parent_id)))
         goto done;
-    if (mesh_encode(&he, hv) != 0 || mesh_encode(&ce, content) != 0)
+    if (mesh_encode(&he, hv) != 0)
         goto done;
 
     uint8_t sig[MESH_SIG_LEN];
     size_t siglen = 0;
     if (k->len) {
-        mesh_sign(k, he.data, he.size, ce.data, ce.size, sig);
+        mesh_sign(k, he.data, he.size, content, clen, sig);
         siglen = MESH_SIG_LEN;
     }
     if (mesh_frames_push(out, mesh_buf_copy(MESH_TAG, MESH_TAG_LEN)) ||
         mesh_frames_push(out, mesh_buf_copy(sig, siglen)) ||
         mesh_frames_push(out, mesh_buf_copy(he.data, he.size)) ||
-        mesh_frames_push(out, mesh_buf_copy(ce.data, ce.size)))
+        mesh_frames_push(out, mesh_buf_copy(content, clen)))
         goto done;
-    for (size_t i = 0; i < ce.nbuffers; i++)
-        if (mesh_frames_push(out, mesh_buf_ref(ce.buffers[i])))
+    for (size_t i = 0; i < nbuffers; i++)
+        if (mesh_frames_push(out, mesh_buf_ref(buffers[i])))
             goto done;
     rc = 0;
 done:
     mesh_encoder_destroy(&he);
-    mesh_encoder_destroy(&ce);
     mesh_arena_free(a);
+    return rc;
+}
+
+int mesh_envelope_encode(const mesh_key *k, const mesh_header *h, const mesh_value *content,
+                         mesh_frames *out)
+{
+    mesh_encoder ce;
+    mesh_encoder_init(&ce);
+    int rc = mesh_encode(&ce, content);
+    if (rc == 0)
+        rc = mesh_envelope_encode_bytes(k, h, ce.data, ce.size, ce.buffers, ce.nbuffers, out);
+    mesh_encoder_destroy(&ce);
     return rc;
 }
 

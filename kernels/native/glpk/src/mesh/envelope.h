@@ -71,6 +71,11 @@ void mesh_frames_free(mesh_frames *fr);
 int mesh_envelope_encode(const mesh_key *k, const mesh_header *h, const mesh_value *content,
                          mesh_frames *out);
 
+/* Same, with the content already encoded (buffers: the encoder's buffer frames). */
+int mesh_envelope_encode_bytes(const mesh_key *k, const mesh_header *h, const uint8_t *content,
+                               size_t clen, mesh_buf *const *buffers, size_t nbuffers,
+                               mesh_frames *out);
+
 /* A received message after the routing identity frames. */
 typedef struct {
     mesh_arena *arena; /* owns everything below */

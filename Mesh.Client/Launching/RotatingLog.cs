@@ -41,9 +41,9 @@ internal sealed class RotatingLog : IDisposable
             if (_writer is null) return;
             _tail.Enqueue(line);
             if (_tail.Count > TailLines) _tail.Dequeue();
-            _writer.WriteLine(line);
+            if (_size > 0 && _size + line.Length + 1 > _maxBytes) Rotate();
+            _writer!.WriteLine(line);
             _size += line.Length + 1;
-            if (_size >= _maxBytes) Rotate();
         }
     }
 

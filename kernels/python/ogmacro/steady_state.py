@@ -97,24 +97,51 @@ class _SSCore:
         return np.array([K / Kd - 1.0, (h_new - h) / Yd])
 
     def solve_r_given_h(self, h, r_guess):
-        """Bracket and solve K_s(r) = K_d(r) for fixed h (robust fallback)."""
+        """Bracket and solve K_s(r) = K_d(r) for fixed h (robust fallback).
+
+        Works in z = log(r + delta).  Household problems that cannot be
+        solved (very low r: households deep in debt, consumption near zero)
+        count as "move up"; when stepping down into such a region the step is
+        halved, so the bracket stays inside the solvable region.
+        """
         d = self.d
 
         def f(z):
-            return self.resid([z, h])[0]
+            v = self.resid([z, h])[0]
+            return None if abs(v) >= 1e3 else v
 
-        z0 = math.log(r_guess + d["delta"])
-        f0 = f(z0)
+        za = math.log(max(r_guess + d["delta"], 1e-8))
+        fa = f(za)
         step = 0.25
-        za, fa = z0, f0
-        for _ in range(60):
+        tries = 0
+        while fa is None:  # climb out of the unsolvable region
+            za += step
+            step *= 1.5
+            fa = f(za)
+            tries += 1
+            if tries > 40:
+                raise ConvergenceError("steady state: household problem unsolvable for all interest rates tried",
+                                       float("inf"), self.evals)
+        step = 0.25
+        for _ in range(200):
             zb = za + (step if fa < 0 else -step)
             fb = f(zb)
-            if np.sign(fb) != np.sign(fa) and abs(fb) < 1e3 and abs(fa) < 1e3:
-                return -d["delta"] + math.exp(optimize.brentq(f, min(za, zb), max(za, zb), xtol=1e-15, rtol=1e-15))
-            if abs(fb) >= 1e3:  # household problem infeasible there: shrink the step
+            if fb is None:
                 step *= 0.5
+                if step < 1e-10:
+                    break
                 continue
+            if np.sign(fb) != np.sign(fa):
+                lo, hi = (za, zb) if za < zb else (zb, za)
+
+                def g(z):
+                    v = f(z)
+                    if v is None:
+                        raise ConvergenceError("steady state: household solve failed inside bracket", float("inf"),
+                                               self.evals)
+                    return v
+
+                return -d["delta"] + math.exp(optimize.brentq(g, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps))
             za, fa = zb, fb
             step *= 1.5
         raise ConvergenceError("steady state: could not bracket the interest rate", abs(fa), self.evals)
@@ -158,7 +185,10 @@ def solve_steady_state(params: Optional[Mapping[str, Any]] = None, _d: Optional[
         dist_fp = float("inf")
         for it in range(d["maxiter"]):
             r = core.solve_r_given_h(h, r)
-            K, Kd, h_new, Yd = core.implied(r, h)
+            try:
+                K, Kd, h_new, Yd = core.implied(r, h)
+            except (ConvergenceError, HouseholdInfeasible) as exc:
+                raise ConvergenceError(f"steady state: inner solve failed ({exc})", dist_fp, it) from None
             dist_fp = abs(h_new - h) / Yd
             if dist_fp < max(tol, 1e-9):
                 break

@@ -1,0 +1,2182 @@
+/* kernel.c - the Mesh kernel runtime: connection file, sockets, registration, health thread,
+ * task queue and workers, cancel/timeout/interrupt/shutdown, long-poll get and retention. */
+#define _GNU_SOURCE
+#include "mesh/kernel.h"
+
+#include "mesh/transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+/* ======================================================================================== */
+/* connection file: a strict parser for one flat JSON object                                */
+/* ======================================================================================== */
+
+typedef struct {
+    const char *start, *p, *end;
+    char *err;
+    size_t errlen;
+} jp;
+
+typedef enum { JV_STR, JV_NUM, JV_BOOL, JV_NULL } jkind;
+
+typedef struct {
+    char *key;
+    jkind kind;
+    char *str; /* JV_STR: decoded text; JV_NUM: the literal */
+    bool b;
+} jfield;
+
+static int jerr(jp *j, const char *what)
+{
+    snprintf(j->err, j->errlen, "connection file: %s at offset %ld", what, (long)(j->p - j->start));
+    return -1;
+}
+
+static void jws(jp *j)
+{
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+        j->p++;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int read_u16(jp *j, unsigned *out)
+{
+    if (j->end - j->p < 4)
+        return -1;
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval(j->p[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + (unsigned)h;
+    }
+    j->p += 4;
+    *out = v;
+    return 0;
+}
+
+static void put_utf8(char **o, unsigned cp)
+{
+    char *q = *o;
+    if (cp < 0x80) {
+        *q++ = (char)cp;
+    } else if (cp < 0x800) {
+        *q++ = (char)(0xC0 | (cp >> 6));
+        *q++ = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *q++ = (char)(0xE0 | (cp >> 12));
+        *q++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+        *q++ = (char)(0x80 | (cp & 0x3F));
+    } else {
+        *q++ = (char)(0xF0 | (cp >> 18));
+        *q++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+        *q++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+        *q++ = (char)(0x80 | (cp & 0x3F));
+    }
+    *o = q;
+}
+
+static int jstring(jp *j, char **out)
+{
+    if (j->p >= j->end || *j->p != '"')
+        return jerr(j, "expected a string");
+    j->p++;
+    /* the decoded text is never longer than the literal */
+    const char *s = j->p;
+    while (s < j->end && *s != '"') {
+        if (*s == '\\')
+            s++;
+        s++;
+    }
+    char *buf = malloc((size_t)(s - j->p) + 1);
+    if (!buf)
+        return jerr(j, "out of memory");
+    char *o = buf;
+    for (;;) {
+        if (j->p >= j->end) {
+            free(buf);
+            return jerr(j, "unterminated string");
+        }
+        unsigned char c = (unsigned char)*j->p++;
+        if (c == '"')
+            break;
+        if (c < 0x20) {
+            free(buf);
+            return jerr(j, "control character in string");
+        }
+        if (c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        if (j->p >= j->end) {
+            free(buf);
+            return jerr(j, "bad escape");
+        }
+        char e = *j->p++;
+        switch (e) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '/': *o++ = '/'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u': {
+            unsigned cp;
+            if (read_u16(j, &cp) != 0)
+                goto bad;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                unsigned lo;
+                if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u')
+                    goto bad;
+                j->p += 2;
+                if (read_u16(j, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF)
+                    goto bad;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                goto bad;
+            }
+            if (cp == 0)
+                goto bad; /* no NUL inside C strings */
+            put_utf8(&o, cp);
+            break;
+        }
+        default:
+        bad:
+            free(buf);
+            return jerr(j, "bad escape in string");
+        }
+    }
+    *o = 0;
+    *out = buf;
+    return 0;
+}
+
+static int jnumber(jp *j, char **out)
+{
+    const char *s = j->p;
+    if (j->p < j->end && *j->p == '-')
+        j->p++;
+    if (j->p >= j->end)
+        return jerr(j, "bad number");
+    if (*j->p == '0') {
+        j->p++;
+    } else if (*j->p >= '1' && *j->p <= '9') {
+        while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+            j->p++;
+    } else {
+        return jerr(j, "bad number");
+    }
+    if (j->p < j->end && *j->p == '.') {
+        j->p++;
+        if (j->p >= j->end || *j->p < '0' || *j->p > '9')
+            return jerr(j, "bad number");
+        while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+            j->p++;
+    }
+    if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
+        j->p++;
+        if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
+            j->p++;
+        if (j->p >= j->end || *j->p < '0' || *j->p > '9')
+            return jerr(j, "bad number");
+        while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+            j->p++;
+    }
+    *out = strndup(s, (size_t)(j->p - s));
+    return *out ? 0 : jerr(j, "out of memory");
+}
+
+static bool jlit(jp *j, const char *lit)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(j->end - j->p) >= n && memcmp(j->p, lit, n) == 0) {
+        j->p += n;
+        return true;
+    }
+    return false;
+}
+
+static void free_fields(jfield *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(f[i].key);
+        free(f[i].str);
+    }
+    free(f);
+}
+
+static int parse_flat_object(jp *j, jfield **out, size_t *nout)
+{
+    jfield *f = NULL;
+    size_t n = 0, cap = 0;
+    jws(j);
+    if (j->p >= j->end || *j->p != '{')
+        return jerr(j, "expected '{'");
+    j->p++;
+    jws(j);
+    if (j->p < j->end && *j->p == '}') {
+        j->p++;
+        goto end;
+    }
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            jfield *nf = realloc(f, cap * sizeof *nf);
+            if (!nf)
+                goto fail_oom;
+            f = nf;
+        }
+        jfield *fl = &f[n];
+        memset(fl, 0, sizeof *fl);
+        jws(j);
+        if (jstring(j, &fl->key) != 0)
+            goto fail;
+        n++;
+        for (size_t i = 0; i + 1 < n; i++)
+            if (strcmp(f[i].key, fl->key) == 0) {
+                jerr(j, "duplicate key");
+                goto fail;
+            }
+        jws(j);
+        if (j->p >= j->end || *j->p != ':') {
+            jerr(j, "expected ':'");
+            goto fail;
+        }
+        j->p++;
+        jws(j);
+        if (j->p >= j->end) {
+            jerr(j, "expected a value");
+            goto fail;
+        }
+        char c = *j->p;
+        if (c == '"') {
+            fl->kind = JV_STR;
+            if (jstring(j, &fl->str) != 0)
+                goto fail;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            fl->kind = JV_NUM;
+            if (jnumber(j, &fl->str) != 0)
+                goto fail;
+        } else if (jlit(j, "true")) {
+            fl->kind = JV_BOOL;
+            fl->b = true;
+        } else if (jlit(j, "false")) {
+            fl->kind = JV_BOOL;
+        } else if (jlit(j, "null")) {
+            fl->kind = JV_NULL;
+        } else {
+            jerr(j, c == '{' || c == '[' ? "nested values are not supported" : "bad value");
+            goto fail;
+        }
+        jws(j);
+        if (j->p < j->end && *j->p == ',') {
+            j->p++;
+            continue;
+        }
+        if (j->p < j->end && *j->p == '}') {
+            j->p++;
+            break;
+        }
+        jerr(j, "expected ',' or '}'");
+        goto fail;
+    }
+end:
+    jws(j);
+    if (j->p != j->end) {
+        jerr(j, "trailing characters after the object");
+        goto fail;
+    }
+    *out = f;
+    *nout = n;
+    return 0;
+fail_oom:
+    jerr(j, "out of memory");
+fail:
+    free_fields(f, n);
+    return -1;
+}
+
+static const jfield *jget(const jfield *f, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(f[i].key, key) == 0)
+            return &f[i];
+    return NULL;
+}
+
+static int cfg_str(const jfield *f, size_t n, const char *key, bool required, bool nullable,
+                   char **out, char *err, size_t errlen)
+{
+    const jfield *x = jget(f, n, key);
+    *out = NULL;
+    if (!x || (x->kind == JV_NULL && nullable)) {
+        if (required) {
+            snprintf(err, errlen, "connection file: missing \"%s\"", key);
+            return -1;
+        }
+        return 0;
+    }
+    if (x->kind != JV_STR) {
+        snprintf(err, errlen, "connection file: \"%s\" must be a string", key);
+        return -1;
+    }
+    *out = strdup(x->str);
+    return *out ? 0 : -1;
+}
+
+static int cfg_int(const jfield *f, size_t n, const char *key, int64_t def, int64_t min,
+                   int64_t max, int64_t *out, char *err, size_t errlen)
+{
+    const jfield *x = jget(f, n, key);
+    *out = def;
+    if (!x || x->kind == JV_NULL)
+        return 0;
+    if (x->kind != JV_NUM || strpbrk(x->str, ".eE")) {
+        snprintf(err, errlen, "connection file: \"%s\" must be an integer", key);
+        return -1;
+    }
+    errno = 0;
+    long long v = strtoll(x->str, NULL, 10);
+    if (errno || v < min || v > max) {
+        snprintf(err, errlen, "connection file: \"%s\" out of range", key);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int mesh_config_parse(const char *json, size_t len, mesh_config *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    jp j = {.start = json, .p = json, .end = json + len, .err = err, .errlen = errlen};
+    jfield *f;
+    size_t n;
+    if (parse_flat_object(&j, &f, &n) != 0)
+        return -1;
+    int64_t pid = 0, maxb = 0, hb = 0;
+    int rc = -1;
+    if (cfg_str(f, n, "protocol", true, false, &cfg->protocol, err, errlen) ||
+        cfg_str(f, n, "kernel_id", true, false, &cfg->kernel_id, err, errlen) ||
+        cfg_str(f, n, "key", true, false, &cfg->key, err, errlen) ||
+        cfg_str(f, n, "signature_scheme", false, true, &cfg->signature_scheme, err, errlen) ||
+        cfg_str(f, n, "transport", false, true, &cfg->transport, err, errlen) ||
+        cfg_str(f, n, "ip", false, true, &cfg->ip, err, errlen) ||
+        cfg_str(f, n, "ipc_dir", false, true, &cfg->ipc_dir, err, errlen) ||
+        cfg_str(f, n, "registration", true, false, &cfg->registration, err, errlen) ||
+        cfg_int(f, n, "parent_pid", 0, 0, INT32_MAX, &pid, err, errlen) ||
+        cfg_int(f, n, "max_message_bytes", 2147483647, 1, INT64_MAX, &maxb, err, errlen) ||
+        cfg_int(f, n, "heartbeat_ms", 1000, 1, 3600000, &hb, err, errlen))
+        goto done;
+    if (strcmp(cfg->protocol, "MESH/1") != 0) {
+        snprintf(err, errlen, "connection file: protocol \"%s\" is not MESH/1", cfg->protocol);
+        goto done;
+    }
+    if (!cfg->kernel_id[0]) {
+        snprintf(err, errlen, "connection file: empty kernel_id");
+        goto done;
+    }
+    if (cfg->key[0] && (!cfg->signature_scheme || strcmp(cfg->signature_scheme, "hmac-sha256") != 0)) {
+        snprintf(err, errlen, "connection file: signature_scheme must be \"hmac-sha256\"");
+        goto done;
+    }
+    if (!cfg->transport)
+        cfg->transport = strdup("tcp");
+    if (!cfg->ip)
+        cfg->ip = strdup("127.0.0.1");
+    if (strcmp(cfg->transport, "tcp") != 0 && strcmp(cfg->transport, "ipc") != 0) {
+        snprintf(err, errlen, "connection file: transport must be \"tcp\" or \"ipc\"");
+        goto done;
+    }
+    if (strcmp(cfg->transport, "ipc") == 0 && !cfg->ipc_dir) {
+        snprintf(err, errlen, "connection file: transport \"ipc\" needs ipc_dir");
+        goto done;
+    }
+    cfg->parent_pid = (long)pid;
+    cfg->max_message_bytes = maxb;
+    cfg->heartbeat_ms = (int)hb;
+    rc = 0;
+done:
+    free_fields(f, n);
+    if (rc != 0)
+        mesh_config_free(cfg);
+    return rc;
+}
+
+int mesh_config_load(const char *path, mesh_config *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    if (!path || !*path) {
+        snprintf(err, errlen, "no connection file (set MESH_CONNECTION_FILE or --connection-file)");
+        return -1;
+    }
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        snprintf(err, errlen, "cannot open connection file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            if (cap > (1u << 20)) {
+                snprintf(err, errlen, "connection file %s is too large", path);
+                free(buf);
+                fclose(fp);
+                return -1;
+            }
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(fp);
+                return -1;
+            }
+            buf = nb;
+        }
+        size_t r = fread(buf + n, 1, cap - n, fp);
+        if (r == 0)
+            break;
+        n += r;
+    }
+    fclose(fp);
+    int rc = mesh_config_parse(buf, n, cfg, err, errlen);
+    free(buf);
+    return rc;
+}
+
+void mesh_config_free(mesh_config *cfg)
+{
+    free(cfg->protocol);
+    free(cfg->kernel_id);
+    if (cfg->key)
+        memset(cfg->key, 0, strlen(cfg->key));
+    free(cfg->key);
+    free(cfg->signature_scheme);
+    free(cfg->transport);
+    free(cfg->ip);
+    free(cfg->ipc_dir);
+    free(cfg->registration);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+/* ======================================================================================== */
+/* runtime                                                                                  */
+/* ======================================================================================== */
+
+enum { ST_PENDING, ST_QUEUED, ST_STARTED, ST_COMPLETED, ST_ERROR, ST_CANCELLED };
+static const char *const STATE_NAMES[] = {"PENDING", "QUEUED", "STARTED",
+                                          "COMPLETED", "ERROR", "CANCELLED"};
+enum { CANCEL_NONE = 0, CANCEL_USER = 1, CANCEL_TIMEOUT = 2 };
+
+#define LOG_MAX 1000         /* lines kept per task, including the "dropped" marker */
+#define LOG_LINE_MAX 8192    /* bytes per line */
+#define NBUCKETS 8192
+#define TOMB_MAX 8192        /* forgotten ids remembered, to answer UNKNOWN_TASK at once */
+#define PRIORITIES 10
+
+typedef struct task task;
+struct task {
+    char *id;
+    bool tomb; /* forgotten: only the id is kept */
+    const mesh_endpoint *ep;
+    int state;
+    int priority;
+    struct timespec pending_at, queued_at, started_at, ended_at;
+    double timeout;  /* seconds, < 0: none */
+    double deadline; /* monotonic, 0: none */
+    int64_t retries;
+    mesh_message req; /* owns the arguments */
+    mesh_value *args;
+    const mesh_value *kwargs, *metadata;
+    mesh_buf *identity; /* the submitting peer, for progress messages */
+    atomic_int cancel;
+    char **log; /* ring of LOG_MAX - 1 lines */
+    size_t log_head, log_n, log_dropped;
+    mesh_arena *res_arena;
+    mesh_value *result, *error;
+    double final_mono;
+    task *hnext;
+    task *qnext;
+    task *rprev, *rnext; /* retention list (final) or tombstone list */
+};
+
+typedef struct event {
+    struct event *next;
+    task *done;         /* a task reached a final state */
+    mesh_buf *identity; /* progress: destination */
+    mesh_encoder content;
+} event;
+
+typedef struct waiter {
+    struct waiter *next;
+    mesh_buf *identity;
+    char *req_id;
+    char *task_id;
+    double deadline;
+    bool keep;
+} waiter;
+
+struct kernel;
+
+typedef struct worker {
+    struct kernel *k;
+    int lane, index;
+    task *current;
+    pthread_t th;
+    bool started;
+    void *data;
+} worker;
+
+typedef struct {
+    task *head[PRIORITIES], *tail[PRIORITIES];
+    pthread_cond_t cv;
+    int nthreads;
+    worker *workers;
+} lane_state;
+
+typedef struct kernel {
+    const mesh_config *cfg;
+    const mesh_dispatch *d;
+    mesh_kernel_options opt;
+    mesh_key key;
+    char session[33];
+    pid_t pid;
+    char hostname[256];
+    void *zctx, *s_submit, *s_get, *s_health;
+    char addr_health[256], addr_submit[256], addr_get[256];
+    int wake_rd, wake_wr;
+    pthread_mutex_t lock;
+    task *buckets[NBUCKETS];
+    lane_state *lanes;
+    size_t nlanes;
+    event *ev_head, *ev_tail;
+    waiter *waiters;
+    task *ret_head, *ret_tail;
+    size_t nret;
+    task *tomb_head, *tomb_tail;
+    size_t ntomb;
+    size_t nqueued_total;
+    atomic_long queued, running, completed, rejected;
+    atomic_bool shutting_down;
+    bool stop_workers;
+    double start_mono;
+    mesh_arena *info_arena;
+    mesh_value *info;
+    pthread_t health_th;
+    bool health_started;
+    atomic_bool health_stop;
+    double grace_deadline;
+    bool grace_signalled;
+} kernel;
+
+struct mesh_ctx {
+    kernel *k;
+    task *t;
+    worker *w;
+    mesh_arena *arena;
+    const char *err_type;
+    const char *err_msg;
+    int err_code;
+    mesh_value *traceback;
+};
+
+static volatile sig_atomic_t g_term_signal;
+static int g_wake_wr = -1;
+
+static double now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static struct timespec now_real(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts;
+}
+
+static void wake(int fd)
+{
+    char c = 1;
+    ssize_t r = write(fd, &c, 1);
+    (void)r; /* a full pipe already means "wake up" */
+}
+
+static void on_signal(int sig)
+{
+    g_term_signal = sig;
+    if (g_wake_wr >= 0)
+        wake(g_wake_wr);
+}
+
+static void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void debug(const char *fmt, ...)
+{
+    static int enabled = -1;
+    if (enabled < 0)
+        enabled = getenv("MESH_DEBUG") != NULL;
+    if (!enabled)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "[mesh-kernel %d] ", (int)getpid());
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* ---- task table ------------------------------------------------------------------------- */
+
+static unsigned hash_id(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h % NBUCKETS;
+}
+
+static task *task_find(kernel *k, const char *id)
+{
+    for (task *t = k->buckets[hash_id(id)]; t; t = t->hnext)
+        if (strcmp(t->id, id) == 0)
+            return t;
+    return NULL;
+}
+
+static void task_unhash(kernel *k, task *t)
+{
+    task **pp = &k->buckets[hash_id(t->id)];
+    while (*pp && *pp != t)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = t->hnext;
+}
+
+static void task_free_heavy(task *t)
+{
+    mesh_message_free(&t->req);
+    if (t->log) {
+        for (size_t i = 0; i < t->log_n; i++)
+            free(t->log[(t->log_head + i) % (LOG_MAX - 1)]);
+        free(t->log);
+        t->log = NULL;
+    }
+    t->log_n = t->log_head = t->log_dropped = 0;
+    mesh_arena_free(t->res_arena);
+    t->res_arena = NULL;
+    t->result = t->error = NULL;
+    mesh_buf_unref(t->identity);
+    t->identity = NULL;
+}
+
+static void task_free(task *t)
+{
+    task_free_heavy(t);
+    free(t->id);
+    free(t);
+}
+
+static void list_remove(task **head, task **tail, task *t)
+{
+    if (t->rprev)
+        t->rprev->rnext = t->rnext;
+    else
+        *head = t->rnext;
+    if (t->rnext)
+        t->rnext->rprev = t->rprev;
+    else
+        *tail = t->rprev;
+    t->rprev = t->rnext = NULL;
+}
+
+static void list_append(task **head, task **tail, task *t)
+{
+    t->rprev = *tail;
+    t->rnext = NULL;
+    if (*tail)
+        (*tail)->rnext = t;
+    else
+        *head = t;
+    *tail = t;
+}
+
+/* Forgets a final task: keeps only a tombstone with its id. Lock held. */
+static void task_forget(kernel *k, task *t)
+{
+    if (t->tomb)
+        return;
+    list_remove(&k->ret_head, &k->ret_tail, t);
+    k->nret--;
+    task_free_heavy(t);
+    t->tomb = true;
+    list_append(&k->tomb_head, &k->tomb_tail, t);
+    k->ntomb++;
+    while (k->ntomb > TOMB_MAX) {
+        task *old = k->tomb_head;
+        list_remove(&k->tomb_head, &k->tomb_tail, old);
+        k->ntomb--;
+        task_unhash(k, old);
+        task_free(old);
+    }
+}
+
+/* ---- task log --------------------------------------------------------------------------- */
+
+static void log_append(task *t, const char *line, size_t len)
+{
+    if (len > LOG_LINE_MAX)
+        len = LOG_LINE_MAX;
+    char *copy = strndup(line, len);
+    if (!copy)
+        return;
+    if (!t->log) {
+        t->log = calloc(LOG_MAX - 1, sizeof(char *));
+        if (!t->log) {
+            free(copy);
+            return;
+        }
+    }
+    if (t->log_n == LOG_MAX - 1) {
+        free(t->log[t->log_head]);
+        t->log[t->log_head] = copy;
+        t->log_head = (t->log_head + 1) % (LOG_MAX - 1);
+        t->log_dropped++;
+    } else {
+        t->log[(t->log_head + t->log_n) % (LOG_MAX - 1)] = copy;
+        t->log_n++;
+    }
+}
+
+/* ---- values for replies ----------------------------------------------------------------- */
+
+static mesh_value *ts_value(mesh_arena *a, struct timespec ts)
+{
+    if (ts.tv_sec == 0 && ts.tv_nsec == 0)
+        return mesh_v_nil(a);
+    return mesh_v_timestamp(a, ts.tv_sec, (uint32_t)ts.tv_nsec);
+}
+
+/* The task record of section 6.1. Lock held. */
+static mesh_value *task_record(mesh_arena *a, const task *t)
+{
+    mesh_value *m = mesh_v_map(a, 10);
+    mesh_value *log = mesh_v_array(a, (uint32_t)t->log_n + 1);
+    if (!m || !log)
+        return NULL;
+    if (t->log_dropped) {
+        char marker[96];
+        snprintf(marker, sizeof marker, "[%zu earlier log lines dropped]", t->log_dropped);
+        mesh_array_push(a, log, mesh_v_str(a, marker));
+    }
+    for (size_t i = 0; i < t->log_n; i++)
+        mesh_array_push(a, log, mesh_v_str(a, t->log[(t->log_head + i) % (LOG_MAX - 1)]));
+    if (mesh_map_put(a, m, "task_id", mesh_v_str(a, t->id)) ||
+        mesh_map_put(a, m, "endpoint", mesh_v_str(a, t->ep ? t->ep->name : "")) ||
+        mesh_map_put(a, m, "state", mesh_v_str(a, STATE_NAMES[t->state])) ||
+        mesh_map_put(a, m, "priority", mesh_v_int(a, t->priority)) ||
+        mesh_map_put(a, m, "pending_at", ts_value(a, t->pending_at)) ||
+        mesh_map_put(a, m, "queued_at", ts_value(a, t->queued_at)) ||
+        mesh_map_put(a, m, "started_at", ts_value(a, t->started_at)) ||
+        mesh_map_put(a, m, "ended_at", ts_value(a, t->ended_at)) ||
+        mesh_map_put(a, m, "retries", mesh_v_int(a, t->retries)) ||
+        mesh_map_put(a, m, "log", log))
+        return NULL;
+    return m;
+}
+
+static void send_frames(void *sock, mesh_buf *identity, mesh_frames *fr)
+{
+    mesh_frames all = {0};
+    mesh_frames_push(&all, mesh_buf_ref(identity));
+    for (size_t i = 0; i < fr->n; i++)
+        mesh_frames_push(&all, mesh_buf_ref(fr->f[i]));
+    mesh_send(sock, all.f, all.n, ZMQ_DONTWAIT);
+    mesh_frames_free(&all);
+}
+
+static void send_msg(kernel *k, void *sock, mesh_buf *identity, const char *parent_id,
+                     const char *type, const mesh_value *content)
+{
+    char id[33];
+    mesh_new_id(id);
+    mesh_header h = {.id = id, .type = type, .session = k->session, .parent_id = parent_id};
+    mesh_frames fr = {0};
+    if (content && mesh_envelope_encode(&k->key, &h, content, &fr) == 0)
+        send_frames(sock, identity, &fr);
+    else
+        debug("failed to encode %s", type);
+    mesh_frames_free(&fr);
+}
+
+static void send_error_reply(kernel *k, void *sock, mesh_buf *identity, const char *parent_id,
+                             int code, const char *message)
+{
+    mesh_arena *a = mesh_arena_new();
+    if (!a)
+        return;
+    mesh_value *c = mesh_v_map(a, 1);
+    if (c && mesh_map_put(a, c, "error", mesh_error_value(a, mesh_error_name(code), message, code, NULL)) == 0)
+        send_msg(k, sock, identity, parent_id, "error_reply", c);
+    mesh_arena_free(a);
+}
+
+/* ---- finishing tasks -------------------------------------------------------------------- */
+
+static mesh_value *protocol_error(mesh_arena *a, int code, const char *message)
+{
+    return mesh_error_value(a, mesh_error_name(code), message, code, NULL);
+}
+
+/* Moves t to a final state. Lock held. The I/O thread answers the waiters afterwards. */
+static void task_finalize(kernel *k, task *t, int state, mesh_value *error)
+{
+    if (t->state == ST_STARTED)
+        atomic_fetch_sub(&k->running, 1);
+    else if (t->state == ST_QUEUED)
+        atomic_fetch_sub(&k->queued, 1);
+    t->state = state;
+    t->error = error;
+    t->ended_at = now_real();
+    t->final_mono = now_mono();
+    atomic_fetch_add(&k->completed, 1);
+    list_append(&k->ret_head, &k->ret_tail, t);
+    k->nret++;
+}
+
+static void push_event(kernel *k, event *e)
+{
+    e->next = NULL;
+    if (k->ev_tail)
+        k->ev_tail->next = e;
+    else
+        k->ev_head = e;
+    k->ev_tail = e;
+}
+
+/* ---- lanes ------------------------------------------------------------------------------ */
+
+static void lane_push(lane_state *l, task *t)
+{
+    int p = t->priority - 1;
+    t->qnext = NULL;
+    if (l->tail[p])
+        l->tail[p]->qnext = t;
+    else
+        l->head[p] = t;
+    l->tail[p] = t;
+}
+
+static task *lane_pop(lane_state *l)
+{
+    for (int p = PRIORITIES - 1; p >= 0; p--) {
+        task *t = l->head[p];
+        if (t) {
+            l->head[p] = t->qnext;
+            if (!l->head[p])
+                l->tail[p] = NULL;
+            t->qnext = NULL;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+static bool lane_remove(lane_state *l, task *t)
+{
+    int p = t->priority - 1;
+    task *prev = NULL;
+    for (task *x = l->head[p]; x; prev = x, x = x->qnext) {
+        if (x != t)
+            continue;
+        if (prev)
+            prev->qnext = x->qnext;
+        else
+            l->head[p] = x->qnext;
+        if (l->tail[p] == x)
+            l->tail[p] = prev;
+        x->qnext = NULL;
+        return true;
+    }
+    return false;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    kernel *k = w->k;
+    const mesh_lane *ldef = &k->opt.lanes[w->lane];
+    lane_state *l = &k->lanes[w->lane];
+    if (ldef->thread_init)
+        w->data = ldef->thread_init(w->lane, w->index);
+
+    pthread_mutex_lock(&k->lock);
+    for (;;) {
+        if (k->stop_workers)
+            break;
+        task *t = lane_pop(l);
+        if (!t) {
+            pthread_cond_wait(&l->cv, &k->lock);
+            continue;
+        }
+        k->nqueued_total--;
+        atomic_fetch_sub(&k->queued, 1);
+        atomic_fetch_add(&k->running, 1);
+        t->state = ST_STARTED;
+        t->started_at = now_real();
+        if (t->timeout >= 0)
+            t->deadline = now_mono() + t->timeout;
+        t->res_arena = mesh_arena_new();
+        w->current = t;
+        pthread_mutex_unlock(&k->lock);
+
+        mesh_ctx ctx = {.k = k, .t = t, .w = w, .arena = t->res_arena};
+        mesh_value *result = NULL;
+        int rc = -1;
+        if (ctx.arena)
+            rc = t->ep->fn(t->args, t->kwargs, &ctx, &result);
+        else
+            ctx.err_msg = "out of memory";
+
+        event *e = calloc(1, sizeof *e);
+        pthread_mutex_lock(&k->lock);
+        w->current = NULL;
+        int c = atomic_load(&t->cancel);
+        mesh_arena *a = t->res_arena;
+        if (!a) {
+            task_finalize(k, t, ST_ERROR, NULL);
+        } else if (c == CANCEL_TIMEOUT) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "task exceeded its timeout of %g s", t->timeout);
+            task_finalize(k, t, ST_ERROR, protocol_error(a, MESH_TASK_TIMEOUT, msg));
+        } else if (c == CANCEL_USER) {
+            task_finalize(k, t, ST_CANCELLED, protocol_error(a, MESH_TASK_CANCELLED, "task was cancelled"));
+        } else if (rc == 0 && result) {
+            t->result = result;
+            task_finalize(k, t, ST_COMPLETED, NULL);
+        } else if (ctx.err_msg || ctx.err_type) {
+            mesh_value *tb = ctx.traceback ? ctx.traceback : mesh_v_array(a, 0);
+            char line[256];
+            snprintf(line, sizeof line, "in endpoint '%s' (task %s)", t->ep->name, t->id);
+            if (tb && tb->u.a.n == 0)
+                mesh_array_push(a, tb, mesh_v_str(a, line));
+            task_finalize(k, t, ST_ERROR,
+                          mesh_error_value(a, ctx.err_type ? ctx.err_type : "Error",
+                                           ctx.err_msg ? ctx.err_msg : "", ctx.err_code, tb));
+        } else {
+            task_finalize(k, t, ST_ERROR,
+                          protocol_error(a, MESH_INTERNAL_ERROR, "handler returned no result and no error"));
+        }
+        if (e) {
+            e->done = t;
+            push_event(k, e);
+        }
+        /* without an event the I/O thread still finds the task at its next sweep */
+        wake(k->wake_wr);
+    }
+    pthread_mutex_unlock(&k->lock);
+    if (ldef->thread_exit)
+        ldef->thread_exit(w->lane, w->index, w->data);
+    return NULL;
+}
+
+/* ---- context API for handlers ----------------------------------------------------------- */
+
+mesh_arena *mesh_ctx_arena(mesh_ctx *ctx) { return ctx->arena; }
+const char *mesh_ctx_task_id(mesh_ctx *ctx) { return ctx->t->id; }
+const mesh_value *mesh_ctx_metadata(mesh_ctx *ctx) { return ctx->t->metadata; }
+void *mesh_ctx_worker_data(mesh_ctx *ctx) { return ctx->w->data; }
+
+bool mesh_ctx_cancelled(mesh_ctx *ctx)
+{
+    task *t = ctx->t;
+    if (atomic_load_explicit(&t->cancel, memory_order_relaxed) != CANCEL_NONE)
+        return true;
+    if (t->deadline > 0 && now_mono() >= t->deadline) {
+        int expected = CANCEL_NONE;
+        atomic_compare_exchange_strong(&t->cancel, &expected, CANCEL_TIMEOUT);
+        return true;
+    }
+    return false;
+}
+
+bool mesh_ctx_sleep(mesh_ctx *ctx, double seconds)
+{
+    double end = now_mono() + (seconds > 0 ? seconds : 0);
+    for (;;) {
+        if (mesh_ctx_cancelled(ctx))
+            return false;
+        double left = end - now_mono();
+        if (left <= 0)
+            return true;
+        double step = left < 0.005 ? left : 0.005;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)(step * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+void mesh_ctx_log_line(mesh_ctx *ctx, const char *line, size_t len)
+{
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        len--;
+    pthread_mutex_lock(&ctx->k->lock);
+    log_append(ctx->t, line, len);
+    pthread_mutex_unlock(&ctx->k->lock);
+}
+
+void mesh_ctx_log(mesh_ctx *ctx, const char *fmt, ...)
+{
+    char buf[LOG_LINE_MAX + 1];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+    /* one log line per text line */
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i == len || buf[i] == '\n') {
+            if (i > start || i < len)
+                mesh_ctx_log_line(ctx, buf + start, i - start);
+            start = i + 1;
+        }
+    }
+}
+
+void mesh_ctx_progress(mesh_ctx *ctx, const mesh_value *value, const char *message)
+{
+    task *t = ctx->t;
+    if (!t->identity)
+        return;
+    mesh_arena *a = mesh_arena_new();
+    event *e = calloc(1, sizeof *e);
+    mesh_value *c = a ? mesh_v_map(a, 3) : NULL;
+    if (!a || !e || !c || mesh_map_put(a, c, "task_id", mesh_v_str(a, t->id)) ||
+        mesh_map_put(a, c, "value", value ? value : mesh_v_nil(a)) ||
+        mesh_map_put(a, c, "message", mesh_v_str(a, message))) {
+        mesh_arena_free(a);
+        free(e);
+        return;
+    }
+    mesh_encoder_init(&e->content);
+    if (mesh_encode(&e->content, c) != 0) {
+        mesh_encoder_destroy(&e->content);
+        mesh_arena_free(a);
+        free(e);
+        return;
+    }
+    mesh_arena_free(a);
+    pthread_mutex_lock(&ctx->k->lock);
+    e->identity = mesh_buf_ref(t->identity);
+    push_event(ctx->k, e);
+    pthread_mutex_unlock(&ctx->k->lock);
+    wake(ctx->k->wake_wr);
+}
+
+int mesh_ctx_fail_at(mesh_ctx *ctx, const char *file, int line, const char *func, const char *type,
+                     int code, const char *fmt, ...)
+{
+    mesh_arena *a = ctx->arena;
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[4096];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ctx->err_type = mesh_arena_strdup(a, type ? type : "Error");
+    ctx->err_msg = mesh_arena_strdup(a, msg);
+    ctx->err_code = code;
+    if (!ctx->traceback)
+        ctx->traceback = mesh_v_array(a, 4);
+    const char *base = strrchr(file, '/');
+    char tb[512];
+    snprintf(tb, sizeof tb, "  File \"%s\", line %d, in %s", base ? base + 1 : file, line, func);
+    if (ctx->traceback)
+        mesh_array_push(a, ctx->traceback, mesh_v_str(a, tb));
+    return -1;
+}
+
+void mesh_ctx_traceback(mesh_ctx *ctx, const char *line)
+{
+    if (!ctx->traceback)
+        ctx->traceback = mesh_v_array(ctx->arena, 4);
+    if (ctx->traceback)
+        mesh_array_push(ctx->arena, ctx->traceback, mesh_v_str(ctx->arena, line));
+}
+
+/* ---- I/O thread: answering gets ---------------------------------------------------------- */
+
+static mesh_value *get_reply_content(mesh_arena *a, const char *task_id, task *t, bool final)
+{
+    mesh_value *c = mesh_v_map(a, 4);
+    if (!c || mesh_map_put(a, c, "task_id", mesh_v_str(a, task_id)))
+        return NULL;
+    if (!t || t->tomb) {
+        if (mesh_map_put(a, c, "done", mesh_v_bool(a, true)) ||
+            mesh_map_put(a, c, "task", mesh_v_nil(a)) ||
+            mesh_map_put(a, c, "error", protocol_error(a, MESH_UNKNOWN_TASK, "no task with this id (never seen, or already fetched or expired)")))
+            return NULL;
+        return c;
+    }
+    mesh_value *rec = task_record(a, t);
+    if (!rec || mesh_map_put(a, c, "done", mesh_v_bool(a, final)) || mesh_map_put(a, c, "task", rec))
+        return NULL;
+    if (final) {
+        if (t->state == ST_COMPLETED) {
+            if (mesh_map_put(a, c, "result", t->result))
+                return NULL;
+        } else {
+            mesh_value *err = t->error ? t->error : protocol_error(a, MESH_INTERNAL_ERROR, "no error recorded");
+            if (mesh_map_put(a, c, "error", err))
+                return NULL;
+        }
+    }
+    return c;
+}
+
+static bool is_final(const task *t)
+{
+    return t->state == ST_COMPLETED || t->state == ST_ERROR || t->state == ST_CANCELLED;
+}
+
+static void send_get_reply(kernel *k, mesh_buf *identity, const char *req_id, const char *task_id)
+{
+    mesh_arena *a = mesh_arena_new();
+    if (!a)
+        return;
+    pthread_mutex_lock(&k->lock);
+    task *t = task_find(k, task_id);
+    bool final = t && !t->tomb && is_final(t);
+    mesh_value *c = get_reply_content(a, task_id, t, final);
+    pthread_mutex_unlock(&k->lock);
+    if (c)
+        send_msg(k, k->s_get, identity, req_id, "get_reply", c);
+    else
+        send_error_reply(k, k->s_get, identity, req_id, MESH_INTERNAL_ERROR, "cannot encode get_reply");
+    mesh_arena_free(a);
+}
+
+static void waiter_free(waiter *w)
+{
+    mesh_buf_unref(w->identity);
+    free(w->req_id);
+    free(w->task_id);
+    free(w);
+}
+
+/* Answers every waiter of a task that is final, then forgets it unless one asked to keep. */
+static void answer_waiters(kernel *k, const char *task_id)
+{
+    bool answered = false, forget = false;
+    waiter **pp = &k->waiters;
+    while (*pp) {
+        waiter *w = *pp;
+        if (strcmp(w->task_id, task_id) != 0) {
+            pp = &w->next;
+            continue;
+        }
+        send_get_reply(k, w->identity, w->req_id, task_id);
+        answered = true;
+        if (!w->keep)
+            forget = true;
+        *pp = w->next;
+        waiter_free(w);
+    }
+    if (answered && forget) {
+        pthread_mutex_lock(&k->lock);
+        task *t = task_find(k, task_id);
+        if (t && !t->tomb && is_final(t))
+            task_forget(k, t);
+        pthread_mutex_unlock(&k->lock);
+    }
+}
+
+static void process_events(kernel *k)
+{
+    char drain[256];
+    while (read(k->wake_rd, drain, sizeof drain) > 0)
+        ;
+    pthread_mutex_lock(&k->lock);
+    event *e = k->ev_head;
+    k->ev_head = k->ev_tail = NULL;
+    pthread_mutex_unlock(&k->lock);
+    while (e) {
+        event *next = e->next;
+        if (e->done) {
+            char *id = strdup(e->done->id);
+            if (id)
+                answer_waiters(k, id);
+            free(id);
+        } else if (e->identity) {
+            char mid[33];
+            mesh_new_id(mid);
+            mesh_header h = {.id = mid, .type = "progress", .session = k->session};
+            mesh_frames fr = {0};
+            if (mesh_envelope_encode_bytes(&k->key, &h, e->content.data, e->content.size,
+                                           e->content.buffers, e->content.nbuffers, &fr) == 0)
+                send_frames(k->s_submit, e->identity, &fr);
+            mesh_frames_free(&fr);
+            mesh_buf_unref(e->identity);
+            mesh_encoder_destroy(&e->content);
+        }
+        free(e);
+        e = next;
+    }
+}
+
+/* ---- I/O thread: requests --------------------------------------------------------------- */
+
+static const char *content_str(const mesh_value *c, const char *key)
+{
+    const mesh_value *v = mesh_map_get(c, key);
+    return v && v->kind == MESH_STR ? v->u.s.ptr : NULL;
+}
+
+static void reply_submit(kernel *k, mesh_buf *identity, const char *req_id, const char *task_id,
+                         bool accepted, const char *state, int code, const char *message)
+{
+    mesh_arena *a = mesh_arena_new();
+    if (!a)
+        return;
+    mesh_value *c = mesh_v_map(a, 4);
+    if (c && !mesh_map_put(a, c, "task_id", mesh_v_str(a, task_id)) &&
+        !mesh_map_put(a, c, "accepted", mesh_v_bool(a, accepted)) &&
+        !mesh_map_put(a, c, "state", mesh_v_str(a, state)) &&
+        (accepted || !mesh_map_put(a, c, "error", protocol_error(a, code, message))))
+        send_msg(k, k->s_submit, identity, req_id, "submit_reply", c);
+    mesh_arena_free(a);
+}
+
+static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad_value,
+                      const char *bad_value_msg)
+{
+    const mesh_value *c = msg->content;
+    const char *task_id = content_str(c, "task_id");
+    const char *endpoint = content_str(c, "endpoint");
+    char err[512];
+    if (!task_id || !*task_id) {
+        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_BAD_ARGUMENTS,
+                     "task_id must be a non-empty str");
+        return;
+    }
+    if (bad_value) {
+        snprintf(err, sizeof err, "invalid argument value: %s", bad_value_msg);
+        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_BAD_ARGUMENTS, err);
+        return;
+    }
+    if (atomic_load(&k->shutting_down)) {
+        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_KERNEL_SHUTTING_DOWN,
+                     "the kernel is shutting down and accepts no new tasks");
+        return;
+    }
+    if (!endpoint) {
+        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_BAD_ARGUMENTS,
+                     "endpoint must be a str");
+        return;
+    }
+    const mesh_endpoint *ep = mesh_dispatch_find(k->d, endpoint);
+    if (!ep) {
+        snprintf(err, sizeof err, "unknown endpoint '%s'", endpoint);
+        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_UNKNOWN_ENDPOINT, err);
+        return;
+    }
+    const mesh_value *args = mesh_map_get(c, "args");
+    const mesh_value *kwargs = mesh_map_get(c, "kwargs");
+    const mesh_value *prio = mesh_map_get(c, "priority");
+    const mesh_value *timeout = mesh_map_get(c, "timeout");
+    const mesh_value *retries = mesh_map_get(c, "retries");
+    const mesh_value *metadata = mesh_map_get(c, "metadata");
+    if (args && args->kind == MESH_NIL)
+        args = NULL;
+    if (kwargs && kwargs->kind == MESH_NIL)
+        kwargs = NULL;
+    const char *bad = NULL;
+    int priority = 5;
+    double tmo = -1;
+    if (args && args->kind != MESH_ARRAY)
+        bad = "args must be an array";
+    else if (kwargs && kwargs->kind != MESH_MAP)
+        bad = "kwargs must be a map";
+    else if (prio && prio->kind != MESH_NIL) {
+        if (prio->kind != MESH_INT || prio->u.i < 1 || prio->u.i > 10)
+            bad = "priority must be an int from 1 to 10";
+        else
+            priority = (int)prio->u.i;
+    }
+    if (!bad && timeout && timeout->kind != MESH_NIL) {
+        if (!mesh_value_is_number(timeout) || !(mesh_value_as_double(timeout) >= 0))
+            bad = "timeout must be a non-negative number of seconds or nil";
+        else
+            tmo = mesh_value_as_double(timeout);
+    }
+    if (!bad && retries && retries->kind != MESH_NIL && retries->kind != MESH_INT)
+        bad = "retries must be an int";
+    if (!bad && metadata && metadata->kind != MESH_NIL && metadata->kind != MESH_MAP)
+        bad = "metadata must be a map";
+    if (bad) {
+        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_BAD_ARGUMENTS, bad);
+        return;
+    }
+    mesh_value *bound = NULL;
+    if (mesh_dispatch_bind(ep, msg->arena, args, kwargs, &bound, err, sizeof err) != 0) {
+        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_BAD_ARGUMENTS, err);
+        return;
+    }
+    if (ep->lane < 0 || (size_t)ep->lane >= k->nlanes) {
+        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_INTERNAL_ERROR,
+                     "endpoint is registered on a lane that does not exist");
+        return;
+    }
+
+    pthread_mutex_lock(&k->lock);
+    task *old = task_find(k, task_id);
+    if (old && !old->tomb) {
+        pthread_mutex_unlock(&k->lock);
+        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_DUPLICATE_TASK,
+                     "a task with this id is already known");
+        return;
+    }
+    if (k->nqueued_total >= k->opt.max_queue) {
+        pthread_mutex_unlock(&k->lock);
+        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_QUEUE_FULL,
+                     "the kernel's queue is full");
+        return;
+    }
+    if (old) { /* a tombstone: the id is reused */
+        list_remove(&k->tomb_head, &k->tomb_tail, old);
+        k->ntomb--;
+        task_unhash(k, old);
+        task_free(old);
+    }
+    task *t = calloc(1, sizeof *t);
+    char *tid = strdup(task_id);
+    if (!t || !tid) {
+        pthread_mutex_unlock(&k->lock);
+        free(t);
+        free(tid);
+        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    t->id = tid;
+    t->ep = ep;
+    t->state = ST_QUEUED;
+    t->priority = priority;
+    t->pending_at = now_real();
+    t->queued_at = t->pending_at;
+    t->timeout = tmo;
+    t->retries = retries && retries->kind == MESH_INT ? retries->u.i : 0;
+    t->args = bound;
+    t->kwargs = kwargs;
+    t->metadata = metadata && metadata->kind == MESH_MAP ? metadata : NULL;
+    t->identity = mesh_buf_ref(identity);
+    t->req = *msg; /* the task owns the request (arguments point into it) */
+    memset(msg, 0, sizeof *msg);
+    atomic_init(&t->cancel, CANCEL_NONE);
+    unsigned b = hash_id(t->id);
+    t->hnext = k->buckets[b];
+    k->buckets[b] = t;
+    lane_push(&k->lanes[ep->lane], t);
+    k->nqueued_total++;
+    atomic_fetch_add(&k->queued, 1);
+    pthread_cond_signal(&k->lanes[ep->lane].cv);
+    pthread_mutex_unlock(&k->lock);
+    reply_submit(k, identity, t->req.id, task_id, true, "QUEUED", 0, NULL);
+}
+
+/* Cancels a queued task at once. Lock held. Returns true when it was queued. */
+static bool cancel_queued(kernel *k, task *t)
+{
+    if (t->state != ST_QUEUED)
+        return false;
+    lane_remove(&k->lanes[t->ep->lane], t);
+    k->nqueued_total--;
+    if (!t->res_arena)
+        t->res_arena = mesh_arena_new();
+    mesh_value *err = t->res_arena ? protocol_error(t->res_arena, MESH_TASK_CANCELLED, "task was cancelled while queued") : NULL;
+    task_finalize(k, t, ST_CANCELLED, err);
+    return true;
+}
+
+static void on_cancel(kernel *k, mesh_buf *identity, mesh_message *msg)
+{
+    const char *task_id = content_str(msg->content, "task_id");
+    if (!task_id) {
+        send_error_reply(k, k->s_submit, identity, msg->id, MESH_MALFORMED_MESSAGE, "cancel_request needs a str task_id");
+        return;
+    }
+    bool cancelled = false, now_final = false, known = false;
+    const char *state = NULL;
+    pthread_mutex_lock(&k->lock);
+    task *t = task_find(k, task_id);
+    if (t && !t->tomb) {
+        if (t->state == ST_QUEUED) {
+            cancelled = now_final = cancel_queued(k, t);
+        } else if (t->state == ST_STARTED) {
+            int expected = CANCEL_NONE;
+            atomic_compare_exchange_strong(&t->cancel, &expected, CANCEL_USER);
+            cancelled = true;
+        }
+        state = STATE_NAMES[t->state];
+        known = true;
+    }
+    pthread_mutex_unlock(&k->lock);
+    mesh_arena *a = mesh_arena_new();
+    if (a) {
+        mesh_value *c = mesh_v_map(a, 4);
+        if (c && !mesh_map_put(a, c, "task_id", mesh_v_str(a, task_id)) &&
+            !mesh_map_put(a, c, "cancelled", mesh_v_bool(a, cancelled)) &&
+            !mesh_map_put(a, c, "state", mesh_v_str(a, state)) &&
+            (known || !mesh_map_put(a, c, "error", protocol_error(a, MESH_UNKNOWN_TASK, "no task with this id"))))
+            send_msg(k, k->s_submit, identity, msg->id, "cancel_reply", c);
+        mesh_arena_free(a);
+    }
+    if (now_final)
+        answer_waiters(k, task_id);
+}
+
+static void on_status(kernel *k, mesh_buf *identity, mesh_message *msg)
+{
+    const mesh_value *ids = mesh_map_get(msg->content, "task_ids");
+    if (!ids || ids->kind != MESH_ARRAY) {
+        send_error_reply(k, k->s_submit, identity, msg->id, MESH_MALFORMED_MESSAGE, "status_request needs an array task_ids");
+        return;
+    }
+    mesh_arena *a = mesh_arena_new();
+    if (!a)
+        return;
+    mesh_value *arr = mesh_v_array(a, ids->u.a.n);
+    pthread_mutex_lock(&k->lock);
+    for (uint32_t i = 0; arr && i < ids->u.a.n; i++) {
+        const mesh_value *id = &ids->u.a.items[i];
+        task *t = id->kind == MESH_STR ? task_find(k, id->u.s.ptr) : NULL;
+        mesh_value *rec = t && !t->tomb ? task_record(a, t) : mesh_v_nil(a);
+        if (!rec || mesh_array_push(a, arr, rec))
+            arr = NULL;
+    }
+    pthread_mutex_unlock(&k->lock);
+    mesh_value *c = arr ? mesh_v_map(a, 1) : NULL;
+    if (c && !mesh_map_put(a, c, "tasks", arr))
+        send_msg(k, k->s_submit, identity, msg->id, "status_reply", c);
+    mesh_arena_free(a);
+}
+
+static int signal_running(kernel *k)
+{
+    int n = 0;
+    pthread_mutex_lock(&k->lock);
+    for (size_t l = 0; l < k->nlanes; l++) {
+        for (int i = 0; i < k->lanes[l].nthreads; i++) {
+            task *t = k->lanes[l].workers[i].current;
+            if (t) {
+                int expected = CANCEL_NONE;
+                atomic_compare_exchange_strong(&t->cancel, &expected, CANCEL_USER);
+                n++;
+            }
+        }
+    }
+    pthread_mutex_unlock(&k->lock);
+    return n;
+}
+
+static void on_interrupt(kernel *k, mesh_buf *identity, mesh_message *msg)
+{
+    int n = signal_running(k);
+    mesh_arena *a = mesh_arena_new();
+    if (!a)
+        return;
+    mesh_value *c = mesh_v_map(a, 1);
+    if (c && !mesh_map_put(a, c, "interrupted", mesh_v_int(a, n)))
+        send_msg(k, k->s_submit, identity, msg->id, "interrupt_reply", c);
+    mesh_arena_free(a);
+}
+
+static void cancel_all_queued(kernel *k)
+{
+    char **ids = NULL;
+    size_t n = 0, cap = 0;
+    pthread_mutex_lock(&k->lock);
+    for (size_t l = 0; l < k->nlanes; l++) {
+        task *t;
+        while ((t = lane_pop(&k->lanes[l])) != NULL) {
+            k->nqueued_total--;
+            if (!t->res_arena)
+                t->res_arena = mesh_arena_new();
+            task_finalize(k, t, ST_CANCELLED,
+                          t->res_arena ? protocol_error(t->res_arena, MESH_TASK_CANCELLED, "cancelled by kernel shutdown") : NULL);
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                char **ni = realloc(ids, cap * sizeof *ni);
+                if (!ni)
+                    continue;
+                ids = ni;
+            }
+            ids[n++] = strdup(t->id);
+        }
+    }
+    pthread_mutex_unlock(&k->lock);
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i])
+            answer_waiters(k, ids[i]);
+        free(ids[i]);
+    }
+    free(ids);
+}
+
+static void on_shutdown(kernel *k, mesh_buf *identity, mesh_message *msg)
+{
+    const mesh_value *g = mesh_map_get(msg->content, "grace");
+    double grace = g && mesh_value_is_number(g) ? mesh_value_as_double(g) : 0;
+    if (!(grace >= 0))
+        grace = 0;
+    mesh_arena *a = mesh_arena_new();
+    if (a) {
+        mesh_value *c = mesh_v_map(a, 1);
+        if (c && !mesh_map_put(a, c, "accepted", mesh_v_bool(a, true)))
+            send_msg(k, k->s_submit, identity, msg->id, "shutdown_reply", c);
+        mesh_arena_free(a);
+    }
+    if (!atomic_exchange(&k->shutting_down, true)) {
+        k->grace_deadline = now_mono() + grace;
+        k->grace_signalled = false;
+        debug("shutdown requested, grace %g s", grace);
+    }
+    cancel_all_queued(k);
+}
+
+static void on_get(kernel *k, mesh_buf *identity, mesh_message *msg)
+{
+    const char *task_id = content_str(msg->content, "task_id");
+    if (!task_id) {
+        send_error_reply(k, k->s_get, identity, msg->id, MESH_MALFORMED_MESSAGE, "get_request needs a str task_id");
+        return;
+    }
+    const mesh_value *tv = mesh_map_get(msg->content, "timeout");
+    const mesh_value *kv = mesh_map_get(msg->content, "keep");
+    double wait = k->opt.max_get_wait;
+    if (tv && mesh_value_is_number(tv)) {
+        double x = mesh_value_as_double(tv);
+        wait = x >= 0 ? (x < wait ? x : wait) : 0;
+    }
+    bool keep = kv && kv->kind == MESH_BOOL && kv->u.b;
+
+    pthread_mutex_lock(&k->lock);
+    task *t = task_find(k, task_id);
+    bool final = t && !t->tomb && is_final(t);
+    bool tomb = t && t->tomb;
+    pthread_mutex_unlock(&k->lock);
+    if (final || tomb || wait <= 0) {
+        send_get_reply(k, identity, msg->id, task_id);
+        if (final && !keep) {
+            pthread_mutex_lock(&k->lock);
+            t = task_find(k, task_id);
+            if (t && !t->tomb && is_final(t))
+                task_forget(k, t);
+            pthread_mutex_unlock(&k->lock);
+        }
+        return;
+    }
+    waiter *w = calloc(1, sizeof *w);
+    if (!w || !(w->req_id = strdup(msg->id)) || !(w->task_id = strdup(task_id))) {
+        if (w) {
+            free(w->req_id);
+            free(w);
+        }
+        send_error_reply(k, k->s_get, identity, msg->id, MESH_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    w->identity = mesh_buf_ref(identity);
+    w->deadline = now_mono() + wait;
+    w->keep = keep;
+    w->next = k->waiters;
+    k->waiters = w;
+}
+
+static mesh_value *health_content(kernel *k, mesh_arena *a)
+{
+    mesh_value *c = mesh_v_map(a, 8);
+    if (!c || mesh_map_put(a, c, "status", mesh_v_str(a, atomic_load(&k->shutting_down) ? "shutting_down" : "ok")) ||
+        mesh_map_put(a, c, "kernel_id", mesh_v_str(a, k->cfg->kernel_id)) ||
+        mesh_map_put(a, c, "pid", mesh_v_int(a, k->pid)) ||
+        mesh_map_put(a, c, "uptime", mesh_v_f64(a, now_mono() - k->start_mono)) ||
+        mesh_map_put(a, c, "queued", mesh_v_int(a, atomic_load(&k->queued))) ||
+        mesh_map_put(a, c, "running", mesh_v_int(a, atomic_load(&k->running))) ||
+        mesh_map_put(a, c, "completed", mesh_v_int(a, atomic_load(&k->completed))) ||
+        mesh_map_put(a, c, "rejected", mesh_v_int(a, atomic_load(&k->rejected))))
+        return NULL;
+    return c;
+}
+
+/* Receives and checks one message on sock; returns true with msg filled for dispatch. */
+static bool receive_checked(kernel *k, void *sock, mesh_frames *fr, mesh_buf **identity,
+                            mesh_message *msg, mesh_rx_status *st, mesh_rx_error *err)
+{
+    int r = mesh_recv(sock, fr, ZMQ_DONTWAIT);
+    if (r == 0)
+        return false;
+    *identity = NULL;
+    if (r < 0 || fr->n < 1) {
+        atomic_fetch_add(&k->rejected, 1);
+        mesh_frames_clear(fr);
+        return false;
+    }
+    /* one routing identity frame (ROUTER), then the Mesh message */
+    *identity = fr->f[0];
+    mesh_frames rest = {0};
+    for (size_t i = 1; i < fr->n; i++)
+        mesh_frames_push(&rest, mesh_buf_ref(fr->f[i]));
+    fr->f[0] = NULL;
+    for (size_t i = 1; i < fr->n; i++)
+        mesh_buf_unref(fr->f[i]);
+    fr->n = 0;
+    *st = mesh_envelope_decode(&k->key, &rest, (uint64_t)k->cfg->max_message_bytes, msg, err);
+    mesh_frames_free(&rest);
+    if (*st == MESH_RX_DROP) {
+        atomic_fetch_add(&k->rejected, 1);
+        mesh_message_free(msg);
+        mesh_buf_unref(*identity);
+        *identity = NULL;
+        return false;
+    }
+    if (*st == MESH_RX_ERROR_REPLY) {
+        atomic_fetch_add(&k->rejected, 1);
+        send_error_reply(k, sock, *identity, msg->id, err->code, err->message);
+        mesh_message_free(msg);
+        mesh_buf_unref(*identity);
+        *identity = NULL;
+        return false;
+    }
+    return true;
+}
+
+static void *health_main(void *arg)
+{
+    kernel *k = arg;
+    mesh_frames fr = {0};
+    while (!atomic_load(&k->health_stop)) {
+        zmq_pollitem_t it = {.socket = k->s_health, .events = ZMQ_POLLIN};
+        int rc = zmq_poll(&it, 1, 100);
+        if (rc < 0 && errno == ETERM)
+            break;
+        if (rc <= 0)
+            continue;
+        for (int i = 0; i < 64; i++) {
+            mesh_buf *identity;
+            mesh_message msg;
+            mesh_rx_status st;
+            mesh_rx_error err;
+            if (!receive_checked(k, k->s_health, &fr, &identity, &msg, &st, &err)) {
+                if (zmq_poll(&it, 1, 0) <= 0)
+                    break;
+                continue;
+            }
+            if (st == MESH_RX_OK && strcmp(msg.type, "health_request") == 0) {
+                mesh_arena *a = mesh_arena_new();
+                mesh_value *c = a ? health_content(k, a) : NULL;
+                if (c)
+                    send_msg(k, k->s_health, identity, msg.id, "health_reply", c);
+                mesh_arena_free(a);
+            } else {
+                atomic_fetch_add(&k->rejected, 1);
+                char m[160];
+                snprintf(m, sizeof m, "unknown message type '%.64s' on the health port", msg.type);
+                send_error_reply(k, k->s_health, identity, msg.id,
+                                 st == MESH_RX_OK ? MESH_UNKNOWN_MESSAGE_TYPE : MESH_MALFORMED_MESSAGE,
+                                 st == MESH_RX_OK ? m : err.message);
+            }
+            mesh_message_free(&msg);
+            mesh_buf_unref(identity);
+        }
+    }
+    mesh_frames_free(&fr);
+    return NULL;
+}
+
+static void handle_socket(kernel *k, void *sock, bool is_get)
+{
+    mesh_frames fr = {0};
+    for (int i = 0; i < 256; i++) {
+        mesh_buf *identity;
+        mesh_message msg;
+        mesh_rx_status st;
+        mesh_rx_error err;
+        if (!receive_checked(k, sock, &fr, &identity, &msg, &st, &err)) {
+            zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
+            if (zmq_poll(&it, 1, 0) <= 0)
+                break;
+            continue;
+        }
+        const char *type = msg.type;
+        if (st == MESH_RX_BAD_VALUE && !(!is_get && strcmp(type, "submit_request") == 0)) {
+            atomic_fetch_add(&k->rejected, 1);
+            send_error_reply(k, sock, identity, msg.id, MESH_MALFORMED_MESSAGE, err.message);
+        } else if (is_get && strcmp(type, "get_request") == 0) {
+            on_get(k, identity, &msg);
+        } else if (!is_get && strcmp(type, "submit_request") == 0) {
+            on_submit(k, identity, &msg, st == MESH_RX_BAD_VALUE, err.message);
+        } else if (!is_get && strcmp(type, "cancel_request") == 0) {
+            on_cancel(k, identity, &msg);
+        } else if (!is_get && strcmp(type, "status_request") == 0) {
+            on_status(k, identity, &msg);
+        } else if (!is_get && strcmp(type, "kernel_info_request") == 0) {
+            send_msg(k, sock, identity, msg.id, "kernel_info_reply", k->info);
+        } else if (!is_get && strcmp(type, "interrupt_request") == 0) {
+            on_interrupt(k, identity, &msg);
+        } else if (!is_get && strcmp(type, "shutdown_request") == 0) {
+            on_shutdown(k, identity, &msg);
+        } else {
+            char m[160];
+            snprintf(m, sizeof m, "unknown message type '%.64s' on the %s port", type, is_get ? "get" : "submit");
+            send_error_reply(k, sock, identity, msg.id, MESH_UNKNOWN_MESSAGE_TYPE, m);
+        }
+        mesh_message_free(&msg);
+        mesh_buf_unref(identity);
+    }
+    mesh_frames_free(&fr);
+}
+
+/* Periodic work: waiter timeouts, task timeouts, retention. */
+static void sweep(kernel *k, double now)
+{
+    /* get timeouts */
+    waiter **pp = &k->waiters;
+    while (*pp) {
+        waiter *w = *pp;
+        if (w->deadline > now) {
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        send_get_reply(k, w->identity, w->req_id, w->task_id);
+        waiter_free(w);
+    }
+    /* final tasks whose completion event was lost (out of memory) still answer waiters */
+    /* task timeouts (handlers also check their own deadline in mesh_ctx_cancelled) */
+    pthread_mutex_lock(&k->lock);
+    for (size_t l = 0; l < k->nlanes; l++)
+        for (int i = 0; i < k->lanes[l].nthreads; i++) {
+            task *t = k->lanes[l].workers[i].current;
+            if (t && t->deadline > 0 && now >= t->deadline) {
+                int expected = CANCEL_NONE;
+                atomic_compare_exchange_strong(&t->cancel, &expected, CANCEL_TIMEOUT);
+            }
+        }
+    /* retention: oldest final results first */
+    while (k->ret_head && (k->nret > k->opt.max_retained ||
+                           now - k->ret_head->final_mono > k->opt.result_ttl))
+        task_forget(k, k->ret_head);
+    pthread_mutex_unlock(&k->lock);
+}
+
+static double next_deadline(kernel *k, double now)
+{
+    double next = now + 0.05;
+    for (waiter *w = k->waiters; w; w = w->next)
+        if (w->deadline < next)
+            next = w->deadline;
+    return next;
+}
+
+static bool parent_alive(long pid)
+{
+    if (pid <= 0)
+        return true;
+    if (kill((pid_t)pid, 0) == 0)
+        return true;
+    return errno != ESRCH;
+}
+
+/* ---- registration ----------------------------------------------------------------------- */
+
+static int do_register(kernel *k)
+{
+    void *s = mesh_socket(k->zctx, ZMQ_DEALER, k->cfg->max_message_bytes);
+    if (!s)
+        return -1;
+    int rc = -1;
+    mesh_arena *a = mesh_arena_new();
+    char id[33];
+    mesh_new_id(id);
+    mesh_value *c = a ? mesh_v_map(a, 4) : NULL;
+    mesh_value *addrs = a ? mesh_v_map(a, 3) : NULL;
+    if (zmq_connect(s, k->cfg->registration) != 0) {
+        fprintf(stderr, "mesh kernel: cannot connect to registration %s: %s\n", k->cfg->registration,
+                zmq_strerror(errno));
+        goto done;
+    }
+    if (!c || !addrs || mesh_map_put(a, addrs, "health", mesh_v_str(a, k->addr_health)) ||
+        mesh_map_put(a, addrs, "submit", mesh_v_str(a, k->addr_submit)) ||
+        mesh_map_put(a, addrs, "get", mesh_v_str(a, k->addr_get)) ||
+        mesh_map_put(a, c, "kernel_id", mesh_v_str(a, k->cfg->kernel_id)) ||
+        mesh_map_put(a, c, "pid", mesh_v_int(a, k->pid)) ||
+        mesh_map_put(a, c, "addresses", addrs) || mesh_map_put(a, c, "info", k->info))
+        goto done;
+    mesh_header h = {.id = id, .type = "register_request", .session = k->session};
+    mesh_frames fr = {0};
+    if (mesh_envelope_encode(&k->key, &h, c, &fr) != 0 || mesh_send(s, fr.f, fr.n, 0) != 0) {
+        mesh_frames_free(&fr);
+        goto done;
+    }
+    mesh_frames_free(&fr);
+    double deadline = now_mono() + k->opt.registration_timeout;
+    while (!g_term_signal) {
+        double left = deadline - now_mono();
+        if (left <= 0) {
+            fprintf(stderr, "mesh kernel: no register_reply within %g s\n", k->opt.registration_timeout);
+            break;
+        }
+        zmq_pollitem_t it = {.socket = s, .events = ZMQ_POLLIN};
+        if (zmq_poll(&it, 1, (long)(left * 1000) + 1) <= 0)
+            continue;
+        if (mesh_recv(s, &fr, ZMQ_DONTWAIT) != 1)
+            continue;
+        mesh_message msg;
+        mesh_rx_error err;
+        mesh_rx_status st = mesh_envelope_decode(&k->key, &fr, 0, &msg, &err);
+        mesh_frames_free(&fr);
+        if (st == MESH_RX_OK && strcmp(msg.type, "register_reply") == 0 && msg.parent_id &&
+            strcmp(msg.parent_id, id) == 0) {
+            const mesh_value *acc = mesh_map_get(msg.content, "accepted");
+            if (acc && acc->kind == MESH_BOOL && acc->u.b) {
+                rc = 0;
+            } else {
+                const mesh_value *e = mesh_map_get(msg.content, "error");
+                const mesh_value *em = mesh_map_get(e, "message");
+                fprintf(stderr, "mesh kernel: registration refused: %s\n",
+                        em && em->kind == MESH_STR ? em->u.s.ptr : "(no reason given)");
+            }
+            mesh_message_free(&msg);
+            break;
+        }
+        atomic_fetch_add(&k->rejected, 1);
+        mesh_message_free(&msg);
+    }
+done:
+    mesh_arena_free(a);
+    zmq_close(s);
+    return rc;
+}
+
+/* ---- startup and shutdown --------------------------------------------------------------- */
+
+static mesh_value *build_info(kernel *k)
+{
+    mesh_arena *a = k->info_arena;
+    mesh_value *c = mesh_v_map(a, 9);
+    mesh_value *eps = mesh_dispatch_describe(k->d, a);
+    if (!c || !eps || mesh_map_put(a, c, "kernel_id", mesh_v_str(a, k->cfg->kernel_id)) ||
+        mesh_map_put(a, c, "protocol_version", mesh_v_int(a, 1)) ||
+        mesh_map_put(a, c, "language", mesh_v_str(a, k->opt.language ? k->opt.language : "c")) ||
+        mesh_map_put(a, c, "implementation", mesh_v_str(a, k->opt.implementation ? k->opt.implementation : "mesh-c")) ||
+        mesh_map_put(a, c, "implementation_version", mesh_v_str(a, k->opt.implementation_version ? k->opt.implementation_version : "0")) ||
+        mesh_map_put(a, c, "pid", mesh_v_int(a, k->pid)) ||
+        mesh_map_put(a, c, "hostname", mesh_v_str(a, k->hostname)) ||
+        mesh_map_put(a, c, "max_concurrency", mesh_v_int(a, k->opt.lanes[0].threads)) ||
+        mesh_map_put(a, c, "endpoints", eps))
+        return NULL;
+    return c;
+}
+
+static void stop_workers(kernel *k)
+{
+    pthread_mutex_lock(&k->lock);
+    k->stop_workers = true;
+    for (size_t l = 0; l < k->nlanes; l++)
+        pthread_cond_broadcast(&k->lanes[l].cv);
+    pthread_mutex_unlock(&k->lock);
+    for (size_t l = 0; l < k->nlanes; l++)
+        for (int i = 0; i < k->lanes[l].nthreads; i++)
+            if (k->lanes[l].workers[i].started)
+                pthread_join(k->lanes[l].workers[i].th, NULL);
+}
+
+/* Waits up to `seconds` for running tasks to return after cancellation was signalled. */
+static bool wait_idle(kernel *k, double seconds)
+{
+    double end = now_mono() + seconds;
+    while (atomic_load(&k->running) > 0) {
+        if (now_mono() >= end)
+            return false;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return true;
+}
+
+static void answer_remaining_waiters(kernel *k)
+{
+    while (k->waiters) {
+        waiter *w = k->waiters;
+        k->waiters = w->next;
+        pthread_mutex_lock(&k->lock);
+        task *t = task_find(k, w->task_id);
+        bool final = t && !t->tomb && is_final(t);
+        pthread_mutex_unlock(&k->lock);
+        if (final)
+            send_get_reply(k, w->identity, w->req_id, w->task_id);
+        else
+            send_error_reply(k, k->s_get, w->identity, w->req_id, MESH_KERNEL_SHUTTING_DOWN,
+                             "the kernel shut down before the task finished");
+        waiter_free(w);
+    }
+}
+
+int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_kernel_options *opt)
+{
+    kernel *k = calloc(1, sizeof *k);
+    if (!k)
+        return MESH_EXIT_INTERNAL;
+    int code = MESH_EXIT_INTERNAL;
+    k->cfg = cfg;
+    k->d = d;
+    k->opt = *opt;
+    if (k->opt.result_ttl <= 0)
+        k->opt.result_ttl = 600;
+    if (k->opt.max_retained == 0)
+        k->opt.max_retained = 10000;
+    if (k->opt.max_queue == 0)
+        k->opt.max_queue = 10000;
+    if (k->opt.max_get_wait <= 0)
+        k->opt.max_get_wait = 3600;
+    if (k->opt.registration_timeout <= 0)
+        k->opt.registration_timeout = 10;
+    mesh_key_set(&k->key, cfg->key);
+    mesh_new_id(k->session);
+    k->pid = getpid();
+    gethostname(k->hostname, sizeof k->hostname - 1);
+    k->start_mono = now_mono();
+    pthread_mutex_init(&k->lock, NULL);
+    atomic_init(&k->queued, 0);
+    atomic_init(&k->running, 0);
+    atomic_init(&k->completed, 0);
+    atomic_init(&k->rejected, 0);
+    atomic_init(&k->shutting_down, false);
+    atomic_init(&k->health_stop, false);
+    k->wake_rd = k->wake_wr = -1;
+
+    int pfd[2];
+    if (pipe2(pfd, O_NONBLOCK | O_CLOEXEC) != 0)
+        goto cleanup;
+    k->wake_rd = pfd[0];
+    k->wake_wr = pfd[1];
+    g_wake_wr = k->wake_wr;
+
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    /* only this thread takes SIGTERM/SIGINT: block them while the other threads are created */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+
+    k->info_arena = mesh_arena_new();
+    k->zctx = zmq_ctx_new();
+    if (!k->info_arena || !k->zctx)
+        goto unblock;
+    int64_t maxb = cfg->max_message_bytes;
+    k->s_health = mesh_socket(k->zctx, ZMQ_ROUTER, maxb);
+    k->s_submit = mesh_socket(k->zctx, ZMQ_ROUTER, maxb);
+    k->s_get = mesh_socket(k->zctx, ZMQ_ROUTER, maxb);
+    if (!k->s_health || !k->s_submit || !k->s_get ||
+        mesh_bind(k->s_health, cfg->transport, cfg->ip, cfg->ipc_dir, "health", k->addr_health, sizeof k->addr_health) ||
+        mesh_bind(k->s_submit, cfg->transport, cfg->ip, cfg->ipc_dir, "submit", k->addr_submit, sizeof k->addr_submit) ||
+        mesh_bind(k->s_get, cfg->transport, cfg->ip, cfg->ipc_dir, "get", k->addr_get, sizeof k->addr_get)) {
+        fprintf(stderr, "mesh kernel: cannot bind: %s\n", zmq_strerror(errno));
+        goto unblock;
+    }
+    debug("bound health=%s submit=%s get=%s", k->addr_health, k->addr_submit, k->addr_get);
+    k->info = build_info(k);
+    if (!k->info)
+        goto unblock;
+
+    if (pthread_create(&k->health_th, NULL, health_main, k) != 0)
+        goto unblock;
+    k->health_started = true;
+
+    k->nlanes = opt->nlanes;
+    k->lanes = calloc(k->nlanes, sizeof *k->lanes);
+    if (!k->lanes)
+        goto unblock;
+    for (size_t l = 0; l < k->nlanes; l++) {
+        lane_state *ls = &k->lanes[l];
+        pthread_cond_init(&ls->cv, NULL);
+        ls->nthreads = opt->lanes[l].threads > 0 ? opt->lanes[l].threads : 1;
+        ls->workers = calloc((size_t)ls->nthreads, sizeof *ls->workers);
+        if (!ls->workers)
+            goto unblock;
+        for (int i = 0; i < ls->nthreads; i++) {
+            worker *w = &ls->workers[i];
+            w->k = k;
+            w->lane = (int)l;
+            w->index = i;
+            if (pthread_create(&w->th, NULL, worker_main, w) != 0)
+                goto unblock;
+            w->started = true;
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+    if (do_register(k) != 0) {
+        code = g_term_signal ? MESH_EXIT_OK : MESH_EXIT_REGISTRATION_FAILED;
+        goto cleanup;
+    }
+    debug("registered");
+
+    /* ---- the I/O loop ---- */
+    double last_parent_check = now_mono();
+    for (;;) {
+        double now = now_mono();
+        double next = next_deadline(k, now);
+        long ms = (long)((next - now) * 1000);
+        if (ms < 0)
+            ms = 0;
+        zmq_pollitem_t items[3] = {
+            {.socket = k->s_submit, .events = ZMQ_POLLIN},
+            {.socket = k->s_get, .events = ZMQ_POLLIN},
+            {.fd = k->wake_rd, .events = ZMQ_POLLIN},
+        };
+        int rc = zmq_poll(items, 3, ms);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (g_term_signal) {
+            debug("signal %d: exiting", (int)g_term_signal);
+            code = MESH_EXIT_OK;
+            break;
+        }
+        if (rc > 0) {
+            if (items[2].revents & ZMQ_POLLIN)
+                process_events(k);
+            if (items[0].revents & ZMQ_POLLIN)
+                handle_socket(k, k->s_submit, false);
+            if (items[1].revents & ZMQ_POLLIN)
+                handle_socket(k, k->s_get, true);
+        }
+        now = now_mono();
+        sweep(k, now);
+        if (now - last_parent_check >= 1.0) {
+            last_parent_check = now;
+            if (!parent_alive(cfg->parent_pid)) {
+                fprintf(stderr, "mesh kernel: parent process %ld died, exiting\n", cfg->parent_pid);
+                code = MESH_EXIT_PARENT_DIED;
+                break;
+            }
+        }
+        if (atomic_load(&k->shutting_down)) {
+            if (!k->grace_signalled && now >= k->grace_deadline) {
+                k->grace_signalled = true;
+                signal_running(k);
+            }
+            pthread_mutex_lock(&k->lock);
+            bool idle = atomic_load(&k->running) == 0 && k->nqueued_total == 0 && !k->ev_head;
+            pthread_mutex_unlock(&k->lock);
+            if (idle) {
+                process_events(k);
+                code = MESH_EXIT_OK;
+                /* give the last replies a moment to leave */
+                int linger = 200;
+                zmq_setsockopt(k->s_submit, ZMQ_LINGER, &linger, sizeof linger);
+                zmq_setsockopt(k->s_get, ZMQ_LINGER, &linger, sizeof linger);
+                break;
+            }
+        }
+    }
+
+    /* ---- exit: stop new work, let running handlers notice cancellation ---- */
+    atomic_store(&k->shutting_down, true);
+    cancel_all_queued(k);
+    signal_running(k);
+    if (!wait_idle(k, 2.0)) {
+        /* a handler does not return (e.g. a solver phase that cannot be interrupted): the
+         * process must still exit promptly */
+        fprintf(stderr, "mesh kernel: %ld task(s) still running at exit; exiting without cleanup\n",
+                atomic_load(&k->running));
+        zmq_close(k->s_submit);
+        zmq_close(k->s_get);
+        _exit(code);
+    }
+    process_events(k);
+    answer_remaining_waiters(k);
+    goto cleanup;
+
+unblock:
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+cleanup:
+    if (k->health_started) {
+        atomic_store(&k->health_stop, true);
+        pthread_join(k->health_th, NULL);
+    }
+    if (k->lanes) {
+        stop_workers(k);
+        for (size_t l = 0; l < k->nlanes; l++) {
+            pthread_cond_destroy(&k->lanes[l].cv);
+            free(k->lanes[l].workers);
+        }
+        free(k->lanes);
+    }
+    while (k->waiters) {
+        waiter *w = k->waiters;
+        k->waiters = w->next;
+        waiter_free(w);
+    }
+    for (event *e = k->ev_head; e;) {
+        event *n = e->next;
+        if (e->identity) {
+            mesh_buf_unref(e->identity);
+            mesh_encoder_destroy(&e->content);
+        }
+        free(e);
+        e = n;
+    }
+    for (int b = 0; b < NBUCKETS; b++)
+        for (task *t = k->buckets[b]; t;) {
+            task *n = t->hnext;
+            task_free(t);
+            t = n;
+        }
+    if (k->s_health)
+        zmq_close(k->s_health);
+    if (k->s_submit)
+        zmq_close(k->s_submit);
+    if (k->s_get)
+        zmq_close(k->s_get);
+    if (k->zctx)
+        zmq_ctx_term(k->zctx);
+    mesh_arena_free(k->info_arena);
+    g_wake_wr = -1;
+    if (k->wake_rd >= 0)
+        close(k->wake_rd);
+    if (k->wake_wr >= 0)
+        close(k->wake_wr);
+    mesh_key_clear(&k->key);
+    pthread_mutex_destroy(&k->lock);
+    free(k);
+    return code;
+}

@@ -1,0 +1,32 @@
+using System.Runtime.InteropServices;
+using Mesh.Client.Launching;
+using Mesh.Client.Managing;
+
+namespace Mesh.Client.Tests;
+
+internal static partial class TestKernels
+{
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "testkernel", "Mesh.TestKernel.dll");
+
+    public static KernelSpec Spec(string id, int maxConcurrency = 2, string? fault = null, RestartPolicy? restart = null, TimeSpan? startupTimeout = null) => new()
+    {
+        Id = id,
+        Launcher = new DotNetLauncher(Dll),
+        Environment = new Dictionary<string, string?>
+        {
+            ["MESH_MAX_CONCURRENCY"] = maxConcurrency.ToString(),
+            ["MESH_TEST_FAULT"] = fault,
+        },
+        HeartbeatInterval = TimeSpan.FromMilliseconds(500),
+        Restart = restart ?? RestartPolicy.Default,
+        StartupTimeout = startupTimeout ?? TimeSpan.FromSeconds(30),
+    };
+
+    /// <summary>True if a process with this pid exists (zombies included: /proc/pid stays until reaped).</summary>
+    public static bool ProcessExists(int pid) => Directory.Exists($"/proc/{pid}");
+
+    public static void Kill(int pid, int signal) => kill(pid, signal);
+
+    [LibraryImport("libc")]
+    private static partial int kill(int pid, int sig);
+}

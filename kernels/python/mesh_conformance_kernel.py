@@ -38,9 +38,11 @@ def concat(a: str, b: str = "-") -> str:
 
 @kernel.endpoint("sum_array")
 def sum_array(x: np.ndarray) -> float:
-    """Sum of all elements of a float64 array, in row-major order."""
-    x = np.asarray(x, dtype=np.float64)
-    return float(np.add.reduce(x.reshape(-1))) if x.size else 0.0
+    """Sum of all elements of a float64 array, added one by one in row-major order."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    # np.sum adds pairwise; the conformance result is the plain left-to-right sum, which
+    # add.accumulate computes (sequentially) without a Python loop.
+    return float(np.add.accumulate(x)[-1]) if x.size else 0.0
 
 
 @kernel.endpoint("scale")

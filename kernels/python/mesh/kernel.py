@@ -260,7 +260,7 @@ class _Runtime:
         self.waiters = {}                           # task id -> [_Waiter]
         self.waiter_heap = []
         self.timeouts = []                          # (deadline, seq, task)
-        self.rejected_ids = collections.OrderedDict()  # rejected submit id -> error map
+        self.gone = collections.OrderedDict()   # rejected or forgotten task id -> error map
         self.queue = _TaskQueue()
         self.events = collections.deque()
         self.wake_r, self.wake_w = os.pipe()
@@ -539,10 +539,7 @@ class _Runtime:
         self._send(self.submit, ids, "submit_reply",
                    {"task_id": task_id, "accepted": False, "state": None, "error": err}, msg_id)
         if task_id not in self.tasks:
-            rej = self.rejected_ids
-            rej[task_id] = err
-            if len(rej) > 10_000:
-                rej.popitem(last=False)
+            self._remember_gone(task_id, err)
             waiters = self.waiters.pop(task_id, None)
             if waiters:
                 for w in waiters:
@@ -615,7 +612,7 @@ class _Runtime:
         task._events = self._post
         task.state = QUEUED
         self.tasks[task_id] = task
-        self.rejected_ids.pop(task_id, None)
+        self.gone.pop(task_id, None)
         self.queue.put(task)
         self._send(self.submit, ids, "submit_reply",
                    {"task_id": task_id, "accepted": True, "state": QUEUED}, msg.id)
@@ -690,12 +687,13 @@ class _Runtime:
         if task is not None and task.state in FINAL_STATES:
             self._send_result(ids, msg.id, task)
             if not keep:
-                self._forget(task)
+                self._forget(task_id)
             return
-        if task is None and task_id in self.rejected_ids:
+        if task is None and task_id in self.gone:
+            # rejected, or already fetched/expired: answer at once instead of waiting
             return self._send(self.get, ids, "get_reply", {
                 "task_id": task_id, "done": True, "task": None,
-                "error": self.rejected_ids[task_id]}, msg.id)
+                "error": self.gone[task_id]}, msg.id)
         wait = MAX_GET_WAIT if timeout is None else min(max(float(timeout), 0.0), MAX_GET_WAIT)
         if wait <= 0:
             return self._send_pending(ids, msg.id, task_id)
@@ -770,14 +768,22 @@ class _Runtime:
                 keep = keep or w.keep
                 self._send_result(w.ids, w.msg_id, task)
             if not keep:
-                self._forget(task)
+                self._forget(task.task_id)
         while len(self.retained) > self.kernel.max_retained:
-            old_id, _ = self.retained.popitem(last=False)
-            self.tasks.pop(old_id, None)
+            self._forget(next(iter(self.retained)))
 
-    def _forget(self, task):
-        self.tasks.pop(task.task_id, None)
-        self.retained.pop(task.task_id, None)
+    def _forget(self, task_id):
+        self.tasks.pop(task_id, None)
+        self.retained.pop(task_id, None)
+        self._remember_gone(task_id, error_map(
+            "UNKNOWN_TASK", "kernel %s has no task %s (already fetched or expired)"
+            % (self.info.kernel_id, task_id), UNKNOWN_TASK))
+
+    def _remember_gone(self, task_id, err):
+        gone = self.gone
+        gone[task_id] = err
+        if len(gone) > 10_000:
+            gone.popitem(last=False)
 
     def _sweep_retained(self, now):
         ttl = self.kernel.result_ttl
@@ -786,8 +792,7 @@ class _Runtime:
             task_id, ended = next(iter(retained.items()))
             if now - ended < ttl:
                 break
-            retained.popitem(last=False)
-            self.tasks.pop(task_id, None)
+            self._forget(task_id)
 
     def _expire_timeouts(self, now):
         heap = self.timeouts

@@ -139,8 +139,25 @@ def solve_transition_path(params: Optional[Mapping[str, Any]] = None,
             raise ConvergenceError("TPI produced non-finite prices", dist, 0)
         return dist, r_new, h_new, (w, hp, n, bb, c, agg, info["iterations"])
 
-    # The first evaluation must work (guess built from the two steady states).
-    dist, r_new, h_new, state = evaluate(r, h, n, bb)
+    # The first evaluation must work: try a few guesses built from the two steady states.
+    candidates = [(r, h)]
+    for src_ss in (ssT, ss0):
+        rc_, hc_ = r.copy(), h.copy()
+        rc_[:T] = src_ss["r"]
+        hc_[:T] = src_ss["hh_lump_sum_income"]
+        candidates.append((rc_, hc_))
+    first_err = None
+    for rc_, hc_ in candidates:
+        try:
+            dist, r_new, h_new, state = evaluate(rc_, hc_, n, bb)
+        except (ConvergenceError, HouseholdInfeasible) as exc:
+            first_err = first_err or exc
+            continue
+        r, h = rc_, hc_
+        break
+    else:
+        raise ConvergenceError(f"TPI: no initial guess could be evaluated ({first_err})",
+                               getattr(first_err, "residual", float("inf")), 0)
     hh_iters += state[6]
     accel = d["tpi_accel"] == "anderson"
     m_hist = 8

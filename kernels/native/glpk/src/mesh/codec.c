@@ -243,6 +243,23 @@ mesh_value *mesh_v_f64(mesh_arena *a, double d)
     return v;
 }
 
+static size_t utf8_seq(const uint8_t *s, size_t n);
+
+size_t mesh_utf8_sanitize(char *s, size_t n)
+{
+    size_t i = 0, bad = 0;
+    while (i < n) {
+        size_t k = utf8_seq((const uint8_t *)s + i, n - i);
+        if (k == 0) {
+            s[i++] = '?';
+            bad++;
+        } else {
+            i += k;
+        }
+    }
+    return bad;
+}
+
 mesh_value *mesh_v_strn(mesh_arena *a, const char *s, size_t n)
 {
     if (n > UINT32_MAX)
@@ -253,6 +270,7 @@ mesh_value *mesh_v_strn(mesh_arena *a, const char *s, size_t n)
     char *p = mesh_arena_strndup(a, s, n);
     if (!p)
         return NULL;
+    mesh_utf8_sanitize(p, n);
     v->u.s.ptr = p;
     v->u.s.len = (uint32_t)n;
     return v;
@@ -265,9 +283,14 @@ mesh_value *mesh_v_str(mesh_arena *a, const char *s)
 
 mesh_value *mesh_v_bin(mesh_arena *a, const void *p, size_t n)
 {
-    mesh_value *v = mesh_v_strn(a, p, n);
-    if (v)
-        v->kind = MESH_BIN;
+    if (n > UINT32_MAX)
+        return NULL;
+    mesh_value *v = newv(a, MESH_BIN);
+    char *copy = v ? mesh_arena_strndup(a, p, n) : NULL;
+    if (!copy)
+        return NULL;
+    v->u.s.ptr = copy;
+    v->u.s.len = (uint32_t)n;
     return v;
 }
 
@@ -570,31 +593,38 @@ static uint64_t be(const uint8_t *p, int n)
     return v;
 }
 
+/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
+static size_t utf8_seq(const uint8_t *s, size_t n)
+{
+    uint8_t c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    uint32_t cp, min;
+    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; min = 0x80; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; min = 0x800; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; min = 0x10000; }
+    else return 0;
+    if (n < len)
+        return 0;
+    for (size_t k = 1; k < len; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
 static bool utf8_valid(const uint8_t *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp, min;
-        if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; min = 0x80; }
-        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; min = 0x800; }
-        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; min = 0x10000; }
-        else return false;
-        if (n - i < len)
+        size_t k = utf8_seq(s + i, n - i);
+        if (k == 0)
             return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
+        i += k;
     }
     return true;
 }

@@ -110,7 +110,11 @@ struct mesh_value {
     } u;
 };
 
-/* Constructors (values allocated in the arena; NULL on OOM). Strings are copied. */
+/* Replaces bytes that are not valid UTF-8 with '?'; returns how many were replaced. */
+size_t mesh_utf8_sanitize(char *s, size_t n);
+
+/* Constructors (values allocated in the arena; NULL on OOM). Strings are copied; invalid UTF-8
+ * bytes in them are replaced with '?' so that every str the kernel sends is valid. */
 mesh_value *mesh_v_nil(mesh_arena *a);
 mesh_value *mesh_v_bool(mesh_arena *a, bool b);
 mesh_value *mesh_v_int(mesh_arena *a, int64_t i);

@@ -1,0 +1,30 @@
+# Mesh for .NET / OG-CLEWS. Every target installs what it needs on a fresh Debian machine.
+SHELL := /bin/bash
+CONFIG ?= Release
+DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 dotnet
+
+.PHONY: all deps build demo test test-dotnet bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(DOTNET) build OgClews.sln -c $(CONFIG) -nologo -v q
+
+# The main job.
+demo: build
+	$(DOTNET) examples/Mesh.Examples.Driver/bin/$(CONFIG)/net10.0/Mesh.Examples.Driver.dll
+
+# Every test suite.
+test: build test-dotnet
+
+test-dotnet:
+	$(DOTNET) test OgClews.sln -c $(CONFIG) --no-build -nologo
+
+bench: build
+	$(DOTNET) run --project bench/Mesh.Benchmarks -c $(CONFIG) --no-build -- $(BENCH_ARGS)
+
+clean:
+	$(DOTNET) clean OgClews.sln -nologo -v q

@@ -172,7 +172,7 @@ public sealed class Client : IAsyncDisposable, IDisposable
 
     internal void MarkLost(KernelLostException e) => _connection.MarkLost(e);
 
-    internal void Reconnect(ConnectionInfo info) => _connection.Reconnect(info);
+    internal Task ReconnectAsync(ConnectionInfo info) => _connection.ReconnectAsync(info);
 
     /// <summary>Closes the sockets; calls in flight fail with <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose() => _connection.Dispose();

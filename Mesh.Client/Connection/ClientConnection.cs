@@ -77,9 +77,9 @@ internal sealed class ClientConnection : IDisposable
     }
 
     /// <summary>Points the connection at a restarted kernel (new addresses) and clears the lost state.</summary>
-    public void Reconnect(ConnectionInfo info)
+    public Task ReconnectAsync(ConnectionInfo info)
     {
-        var done = new ManualResetEventSlim();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _actions.Enqueue(() =>
         {
             CloseSockets();
@@ -88,10 +88,10 @@ internal sealed class ClientConnection : IDisposable
             OpenSockets(info);
             _lastHealthReply = DateTime.UtcNow;
             _lost = null;
-            done.Set();
+            done.TrySetResult();
         });
         _wake.Set();
-        done.Wait(TimeSpan.FromSeconds(5));
+        return done.Task;
     }
 
     private void OpenSockets(ConnectionInfo info)

@@ -10,6 +10,7 @@ internal sealed partial class LocalKernelProcess : IKernelProcess
     private readonly RotatingLog _log;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _outputsOpen = 2;
+    private int _exitSeen;
 
     public LocalKernelProcess(Process process, RotatingLog log)
     {
@@ -40,9 +41,16 @@ internal sealed partial class LocalKernelProcess : IKernelProcess
 
     private void OnExited()
     {
-        if (_exited.Task.IsCompleted) return;
-        // Let the output readers drain the pipes so the log tail includes the last words.
-        _process.WaitForExit(500);
+        if (Interlocked.Exchange(ref _exitSeen, 1) == 1) return;
+        _ = CompleteExitAsync();
+    }
+
+    private async Task CompleteExitAsync()
+    {
+        // Let the output readers reach end-of-file so the log tail includes the last words, without
+        // blocking a pool thread, and bounded: a grandchild holding the pipes could keep them open.
+        var drained = DateTime.UtcNow.AddSeconds(1);
+        while (Volatile.Read(ref _outputsOpen) > 0 && DateTime.UtcNow < drained) await Task.Delay(5).ConfigureAwait(false);
         int code = _process.ExitCode;
         // .NET reports a signal death as 128 + signal number.
         if (code > 128 && code < 128 + 65) Signal = code - 128;

@@ -112,7 +112,7 @@ public sealed class KernelManager : IAsyncDisposable
                 handle.Client = Client.Connect(clientInfo, new ClientOptions { HeartbeatInterval = spec.HeartbeatInterval });
                 handle.Client.Lost += (_, e) => OnHeartbeatLost(handle, e);
             }
-            else handle.Client.Reconnect(clientInfo);
+            else await handle.Client.ReconnectAsync(clientInfo).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             var health = handle.Client.HealthAsync(timeout.Token);
             if (await Task.WhenAny(health, process.Exited).ConfigureAwait(false) == process.Exited)
                 throw new KernelStartupException(spec.Id, command, "the process exited before its first health reply", process.ExitCode, process.LogTail(), process.LogFile, process.Signal);

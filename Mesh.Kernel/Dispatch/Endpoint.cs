@@ -16,6 +16,7 @@ internal sealed class Endpoint
     private readonly ParameterKind[] _kinds;
     private readonly string[] _wireNames;
     private readonly Func<object?, Task<object?>>? _unwrap;
+    private readonly Func<object?[], object?> _invoke;
 
     private readonly IServiceProvider? _services;
 
@@ -36,6 +37,24 @@ internal sealed class Endpoint
         }).ToArray();
         _wireNames = _parameters.Select(p => p.Name ?? $"arg{p.Position}").ToArray();
         _unwrap = ResultUnwrapper.For(handler.Method.ReturnType);
+        _invoke = CompileInvoker(handler);
+    }
+
+    /// <summary>
+    /// Compiles <c>args =&gt; handler((T0)args[0], (T1)args[1], ...)</c> once, so a call costs a
+    /// delegate invocation instead of a reflection invoke.
+    /// </summary>
+    private static Func<object?[], object?> CompileInvoker(Delegate handler)
+    {
+        var args = System.Linq.Expressions.Expression.Parameter(typeof(object?[]), "args");
+        var parameters = handler.Method.GetParameters();
+        var converted = parameters.Select((p, i) => (System.Linq.Expressions.Expression)System.Linq.Expressions.Expression.Convert(
+            System.Linq.Expressions.Expression.ArrayIndex(args, System.Linq.Expressions.Expression.Constant(i)), p.ParameterType)).ToArray();
+        var call = System.Linq.Expressions.Expression.Invoke(System.Linq.Expressions.Expression.Constant(handler), converted);
+        System.Linq.Expressions.Expression body = handler.Method.ReturnType == typeof(void)
+            ? System.Linq.Expressions.Expression.Block(call, System.Linq.Expressions.Expression.Constant(null, typeof(object)))
+            : System.Linq.Expressions.Expression.Convert(call, typeof(object));
+        return System.Linq.Expressions.Expression.Lambda<Func<object?[], object?>>(body, args).Compile();
     }
 
     public string Name { get; }
@@ -130,7 +149,7 @@ internal sealed class Endpoint
                     break;
             }
         }
-        var result = _handler.Method.Invoke(_handler.Target, BindingFlags.DoNotWrapExceptions, null, args, null);
+        var result = _invoke(args);
         return _unwrap is null ? result : await _unwrap(result).ConfigureAwait(false);
     }
 }

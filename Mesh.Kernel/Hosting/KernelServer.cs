@@ -104,7 +104,8 @@ internal sealed class KernelServer : IDisposable
         _healthResponder.Start();
         _ioThread = new Thread(IoLoop) { Name = "mesh-kernel-io", IsBackground = true };
         _ioThread.Start();
-        for (int i = 0; i < _options.MaxConcurrency; i++) _ = Task.Run(WorkerLoop);
+        for (int i = 0; i < _options.MaxConcurrency; i++)
+            new Thread(WorkerLoop) { Name = $"mesh-kernel-worker-{i}", IsBackground = true }.Start();
     }
 
     /// <summary>Runs <paramref name="action"/> on the I/O thread.</summary>
@@ -528,17 +529,22 @@ internal sealed class KernelServer : IDisposable
 
     // ---------------------------------------------------------------- workers
 
-    private async Task WorkerLoop()
+    /// <summary>
+    /// One worker thread per concurrency slot. Async handlers are awaited on the slot's thread (the
+    /// slot stays busy while its task runs, which is what the concurrency limit means).
+    /// </summary>
+    private void WorkerLoop()
     {
         while (!_stop.IsCancellationRequested)
         {
             KernelTask task;
-            try { task = await _queue.DequeueAsync(_stop.Token).ConfigureAwait(false); }
+            try { task = _queue.Dequeue(_stop.Token); }
             catch (OperationCanceledException) { return; }
             if (!task.TryTransition(TaskState.Queued, TaskState.Started)) continue;
             task.StartedAt = DateTime.UtcNow;
             Interlocked.Increment(ref _running);
-            var (state, result, error) = await RunAsync(task).ConfigureAwait(false);
+            var run = RunAsync(task);
+            var (state, result, error) = run.IsCompleted ? run.Result : run.GetAwaiter().GetResult();
             Interlocked.Decrement(ref _running);
             Post(() => Finish(task, state, result, error));
         }

@@ -24,6 +24,7 @@ internal sealed class PriorityWorkQueue
         _available.Release();
     }
 
+
     /// <summary>Removes a queued task; false if it already left the queue.</summary>
     public bool Remove(KernelTask task)
     {
@@ -41,12 +42,16 @@ internal sealed class PriorityWorkQueue
         lock (_lock) return _queue.UnorderedItems.Select(i => i.Element).Where(t => !_removed.Contains(t)).ToList();
     }
 
-    /// <summary>Waits for the next task in priority order.</summary>
-    public async ValueTask<KernelTask> DequeueAsync(CancellationToken ct)
+    /// <summary>
+    /// Blocks the calling worker thread until the next task in priority order. A synchronous wait
+    /// (spin, then futex) wakes a parked worker in microseconds; an async wait would go through the
+    /// thread pool, which costs about a hundred on a small machine.
+    /// </summary>
+    public KernelTask Dequeue(CancellationToken ct)
     {
         while (true)
         {
-            await _available.WaitAsync(ct).ConfigureAwait(false);
+            _available.Wait(ct);
             lock (_lock)
             {
                 while (_queue.TryDequeue(out var task, out _))

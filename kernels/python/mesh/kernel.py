@@ -613,9 +613,10 @@ class _Runtime:
         task.state = QUEUED
         self.tasks[task_id] = task
         self.gone.pop(task_id, None)
-        self.queue.put(task)
+        # Acknowledge first: once queued, a worker competes with this thread for the GIL.
         self._send(self.submit, ids, "submit_reply",
                    {"task_id": task_id, "accepted": True, "state": QUEUED}, msg.id)
+        self.queue.put(task)
 
     def _on_cancel(self, ids, msg):
         c = msg.content
@@ -809,6 +810,9 @@ class _Runtime:
     def _post(self, event):
         """Thread-safe: queue an event for the main thread and wake its poller."""
         self.events.append(event)
+        self._wake()
+
+    def _wake(self):
         if not self.wake_pending:
             self.wake_pending = True
             try:
@@ -885,14 +889,17 @@ class _Runtime:
                     state, error = ERROR, failure
                     reply, _ = self._encode_reply(task, state, None, error, ended_at)
                 value = None
-                post(("done", task, state, reply, error, ended_at))
+                done = ("done", task, state, reply, error, ended_at)
             except BaseException:
                 traceback.print_exc(file=sys.__stderr__)
-                post(("done", task, ERROR, None, error_map(
+                done = ("done", task, ERROR, None, error_map(
                     "INTERNAL_ERROR", "kernel failure running task %s" % task.task_id,
-                    INTERNAL_ERROR), time.time_ns()))
-            finally:
-                queue.release(task)
+                    INTERNAL_ERROR), time.time_ns())
+            # Queue the event, free the slot, then wake the main thread (in that order: the
+            # shutdown check reads "no running task and no pending event").
+            self.events.append(done)
+            queue.release(task)
+            self._wake()
 
     def _encode_reply(self, task, state, value, error, ended_at):
         content = {"task_id": task.task_id, "done": True,

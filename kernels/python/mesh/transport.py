@@ -57,17 +57,21 @@ def recv(sock, flags=0, routed=False):
     zero-copy ``memoryview``. A message without a tag frame returns empty ``frames``, so the
     caller rejects it.
     """
-    parts = sock.recv_multipart(flags=flags, copy=False)
-    start = -1
-    for i in range(1 if routed else 0, len(parts)):
-        p = parts[i]
-        if len(p) < 64 and p.bytes[:5] == TAG_PREFIX:
+    first = sock.recv(flags)
+    parts = [first]
+    start = -1 if routed or first[:5] != TAG_PREFIX else 0
+    while sock.getsockopt(_RCVMORE):
+        i = len(parts)
+        if start >= 0 and i >= start + 4:
+            parts.append(sock.recv(copy=False).buffer)   # buffer frame: no copy
+            continue
+        p = sock.recv()
+        if start < 0 and len(p) < 64 and p[:5] == TAG_PREFIX:
             start = i
-            break
+        parts.append(p)
     if start < 0:
-        return [p.bytes for p in parts if len(p) <= 255], []
-    ids = [p.bytes for p in parts[:start]]
-    frames = [p.bytes for p in parts[start:start + 4]]
-    if len(parts) > start + 4:
-        frames.extend(p.buffer for p in parts[start + 4:])
-    return ids, frames
+        return [p for p in parts if len(p) <= 255], []
+    return parts[:start], parts[start:]
+
+
+_RCVMORE = zmq.RCVMORE

@@ -48,6 +48,7 @@ def _consumption(n, bb, R, W, TR, e, growth, tau_c):
 
 
 def _mdu(n, b_ell, ups, ltilde):
+    """Marginal disutility of labour of the elliptical utility (and (n/l)^upsilon)."""
     x = n / ltilde
     xu = x**ups
     return (b_ell / ltilde) * x ** (ups - 1.0) * (1.0 - xu) ** ((1.0 - ups) / ups), xu
@@ -254,7 +255,9 @@ class HouseholdProblem:
                 Fnt, Fbt, ct = self.residuals(nt, bbt)
                 Ft = self._pack_res(Fnt, Fbt)
                 et = np.max(np.abs(Ft), axis=1)
-                good = pending & feas & np.isfinite(et) & ((et < err_c) | (step < 1e-3) & (et < 10 * err_c + 1e-8))
+                improved = (et < err_c) | (et < tol)
+                stalled = (step < 1e-3) & (et < 10 * err_c + 1e-8)  # round-off level: accept a tiny step
+                good = pending & feas & np.isfinite(et) & (improved | stalled)
                 new_x[good] = xt[good]
                 new_err[good] = et[good]
                 newF[good] = Ft[good]

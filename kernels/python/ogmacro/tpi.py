@@ -87,8 +87,6 @@ def solve_transition_path(params: Optional[Mapping[str, Any]] = None,
     ext = {k: np.concatenate([ex[k], np.full(S - 1, ex[k][-1])]) for k in PATH_KEYS}
     pE, Z, cr = ext["p_E"], ext["Z"], ext["carbon_revenue"]
     gamma, eta, delta = d["gamma"], d["eta"], d["delta"]
-    om, e, rho = d["omega"], d["e"], d["rho"]
-    gn = d["g_n_ss"]
 
     # ---- cohort bookkeeping ------------------------------------------------
     N = T + S - 1
@@ -123,6 +121,7 @@ def solve_transition_path(params: Optional[Mapping[str, Any]] = None,
     dist = np.inf
     hh_iters = 0
     it = 0
+
     def evaluate(r, h, n, bb):
         """One pass of the inner loop: household solve + aggregation + implied prices."""
         w = firm.w_from_r(r, Z, pE, gamma, eta, delta)

@@ -132,7 +132,7 @@ public static class ValueDecoder
         else bytes = buffers.Take(r.ReadUInt64());
         if (bytes.Length != expected)
             throw new MessagePackFormatException($"ndarray {dtype.WireName()}[{string.Join(", ", shape)}] needs {expected} bytes but its data has {bytes.Length}", r.Position);
-        var data = Array.CreateInstance(dtype.ClrType(), count);
+        var data = AllocateUninitialized(dtype, (int)count); // every byte is overwritten below
         var target = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(data), (int)expected);
         if (dtype == DType.Bool)
         {
@@ -143,6 +143,21 @@ public static class ValueDecoder
         else throw new PlatformNotSupportedException("big-endian hosts are not supported");
         return rank == 1 ? new NDArray(data) : new NDArray(data, shape);
     }
+
+    private static Array AllocateUninitialized(DType dtype, int count) => dtype switch
+    {
+        DType.Float64 => GC.AllocateUninitializedArray<double>(count),
+        DType.Float32 => GC.AllocateUninitializedArray<float>(count),
+        DType.Int64 => GC.AllocateUninitializedArray<long>(count),
+        DType.Int32 => GC.AllocateUninitializedArray<int>(count),
+        DType.Int16 => GC.AllocateUninitializedArray<short>(count),
+        DType.Int8 => GC.AllocateUninitializedArray<sbyte>(count),
+        DType.UInt64 => GC.AllocateUninitializedArray<ulong>(count),
+        DType.UInt32 => GC.AllocateUninitializedArray<uint>(count),
+        DType.UInt16 => GC.AllocateUninitializedArray<ushort>(count),
+        DType.UInt8 => GC.AllocateUninitializedArray<byte>(count),
+        _ => GC.AllocateUninitializedArray<bool>(count),
+    };
 
     private static Table ReadTablePayload(ref MessagePackReader r, BufferSource buffers)
     {

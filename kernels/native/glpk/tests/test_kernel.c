@@ -1,0 +1,1496 @@
+/* test_kernel.c - integration tests against the real mesh-glpk-kernel process.
+ *
+ * Usage: test_kernel GROUP   (protocol | glpk_examples | warm_start | tables | faults | fuzz |
+ *                             lifecycle | cancel | valgrind)
+ * Each group starts its own kernel(s) through the test manager in client.c. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "client.h"
+#include "mesh/transport.h"
+#include "testutil.h"
+
+/* ---- value helpers ------------------------------------------------------------------------ */
+
+static mesh_value *arr(mesh_arena *a, int n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    mesh_value *x = mesh_v_array(a, (uint32_t)n);
+    for (int i = 0; i < n; i++)
+        mesh_array_push(a, x, va_arg(ap, mesh_value *));
+    va_end(ap);
+    return x;
+}
+
+static mesh_value *kw(mesh_arena *a, int n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    mesh_value *x = mesh_v_map(a, (uint32_t)n);
+    for (int i = 0; i < n; i++) {
+        const char *k = va_arg(ap, const char *);
+        mesh_map_put(a, x, k, va_arg(ap, mesh_value *));
+    }
+    va_end(ap);
+    return x;
+}
+
+#define S(s) mesh_v_str(a, (s))
+#define I(i) mesh_v_int(a, (i))
+#define F(d) mesh_v_f64(a, (d))
+#define B(b) mesh_v_bool(a, (b))
+
+static const char *state_of(const mesh_message *m)
+{
+    return mstr(m->content, "task.state");
+}
+
+static const mesh_value *result_of(const mesh_message *m)
+{
+    const char *st = state_of(m);
+    return st && strcmp(st, "COMPLETED") == 0 ? mget(m->content, "result") : NULL;
+}
+
+static const char *error_text(const mesh_message *m)
+{
+    static char buf[1024];
+    const char *t = mstr(m->content, "error.type");
+    const char *msg = mstr(m->content, "error.message");
+    snprintf(buf, sizeof buf, "%s (%lld): %s", t ? t : "?", (long long)mint(m->content, "error.code", -1),
+             msg ? msg : "?");
+    return buf;
+}
+
+static bool close_to(double x, double y, double rel)
+{
+    if (isnan(x) && isnan(y))
+        return true;
+    return fabs(x - y) <= rel * fmax(1.0, fmax(fabs(x), fabs(y)));
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = 0;
+    fclose(f);
+    return s;
+}
+
+static bool log_contains(const mesh_message *m, const char *needle)
+{
+    const mesh_value *log = mget(m->content, "task.log");
+    for (uint32_t i = 0; log && i < log->u.a.n; i++)
+        if (strstr(log->u.a.items[i].u.s.ptr, needle))
+            return true;
+    return false;
+}
+
+/* A transportation LP of n x n columns that takes seconds to solve. */
+static char *big_lp(int n)
+{
+    char *s = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&s, &len);
+    fprintf(f, "set I := 1..%d; set J := 1..%d;\n", n, n);
+    fprintf(f, "param c{i in I, j in J} := 1 + ((i*7919 + j*104729) mod 1000)/10;\n");
+    fprintf(f, "param s{i in I} := 100 + (i mod 7); param d{j in J} := 90 + (j mod 5);\n");
+    fprintf(f, "var x{I,J} >= 0; minimize cost: sum{i in I, j in J} c[i,j]*x[i,j];\n");
+    fprintf(f, "s.t. sup{i in I}: sum{j in J} x[i,j] <= s[i];\n");
+    fprintf(f, "s.t. dem{j in J}: sum{i in I} x[i,j] >= d[j];\nend;\n");
+    fclose(f);
+    return s;
+}
+
+static int start(tk *k, const char *const *env)
+{
+    tk_options o = {.env = env};
+    int rc = tk_start(k, &o);
+    if (rc != 0)
+        fprintf(stderr, "kernel did not start (%d)\n", rc);
+    return rc;
+}
+
+static void stop(tk *k)
+{
+    int code = tk_shutdown(k, 1, 10);
+    CHECK(code == 0, "kernel exit code %d after shutdown_request", code);
+    tk_close(k);
+}
+
+/* ======================================================================================== */
+/* protocol                                                                                  */
+/* ======================================================================================== */
+
+static void protocol_group(void)
+{
+    static const char *const env[] = {"MESH_MAX_CONCURRENCY=1", NULL};
+    tk k;
+    REQUIRE(start(&k, env) == 0, "start");
+    mesh_arena *a = mesh_arena_new();
+    mesh_message m;
+
+    /* kernel_info */
+    REQUIRE(tk_request(&k, k.submit, "kernel_info_request", mesh_v_map(a, 0), 5, &m) == 0, "kernel_info");
+    CHECK(strcmp(m.type, "kernel_info_reply") == 0, "type %s", m.type);
+    CHECK(mint(m.content, "protocol_version", 0) == 1, "protocol_version");
+    CHECK(mint(m.content, "max_concurrency", 0) == 1, "max_concurrency from MESH_MAX_CONCURRENCY");
+    CHECK(mint(m.content, "pid", 0) == k.pid, "pid");
+    const mesh_value *eps = mget(m.content, "endpoints");
+    const char *expect[] = {"solve", "load", "set_row_bounds", "set_objective_coefficients", "solve_handle",
+                            "get_variables", "get_duals", "release", "echo", "add", "concat", "sum_array",
+                            "scale", "transpose", "make_table", "table_echo", "fail", "sleep", "progress",
+                            "log", "order", "pid"};
+    CHECK(eps && eps->u.a.n == sizeof expect / sizeof expect[0], "endpoint count %u", eps ? eps->u.a.n : 0);
+    for (size_t i = 0; eps && i < sizeof expect / sizeof expect[0]; i++) {
+        bool found = false;
+        for (uint32_t j = 0; j < eps->u.a.n; j++)
+            if (strcmp(mstr(&eps->u.a.items[j], "name"), expect[i]) == 0)
+                found = true;
+        CHECK(found, "endpoint %s listed", expect[i]);
+    }
+    mesh_message_free(&m);
+
+    /* health */
+    REQUIRE(tk_health(&k, &m) == 0, "health");
+    CHECK(strcmp(mstr(m.content, "status"), "ok") == 0 && strcmp(mstr(m.content, "kernel_id"), k.kernel_id) == 0,
+          "health reply");
+    mesh_message_free(&m);
+
+    /* echo of nested values, with an ndarray in a buffer frame and a table */
+    uint64_t shape[2] = {300, 2};
+    mesh_value *nd = mesh_v_ndarray(a, MESH_DT_FLOAT64, 2, shape);
+    for (int i = 0; i < 600; i++)
+        ((double *)nd->u.nd.data)[i] = i * 0.25;
+    mesh_value *tbl = mesh_v_table(a, 2, 2);
+    uint64_t two[1] = {2};
+    mesh_value *col = mesh_v_ndarray(a, MESH_DT_INT32, 1, two);
+    ((int32_t *)col->u.nd.data)[1] = 7;
+    mesh_table_set(a, tbl, 0, "n", col);
+    mesh_table_set(a, tbl, 1, "s", arr(a, 2, S("x"), mesh_v_nil(a)));
+    mesh_value *complex = kw(a, 7, "i", I(-5), "f", F(1.5), "s", S("h\xc3\xa9llo"), "b", mesh_v_bin(a, "\0\1\2", 3),
+                             "nested", arr(a, 3, kw(a, 1, "x", mesh_v_nil(a)), arr(a, 0), B(true)), "nd", nd,
+                             "t", tbl);
+    mesh_map_put(a, complex, "when", mesh_v_timestamp(a, 1700000000, 5));
+    REQUIRE(tk_call(&k, "echo", arr(a, 1, complex), NULL, 10, &m) == 0, "echo");
+    CHECK(result_of(&m) && mesh_value_equal(result_of(&m), complex), "echo returns the value unchanged (%s)", error_text(&m));
+    mesh_message_free(&m);
+
+    /* add, concat with named arguments and default, scale / sum_array on a big array */
+    REQUIRE(tk_call(&k, "add", arr(a, 1, F(1.25)), kw(a, 1, "b", I(2)), 10, &m) == 0, "add");
+    CHECK(result_of(&m) && result_of(&m)->u.f64 == 3.25, "add");
+    mesh_message_free(&m);
+    REQUIRE(tk_call(&k, "concat", arr(a, 1, S("a")), NULL, 10, &m) == 0, "concat");
+    CHECK(result_of(&m) && strcmp(result_of(&m)->u.s.ptr, "a-") == 0, "concat default");
+    mesh_message_free(&m);
+    REQUIRE(tk_call(&k, "scale", arr(a, 2, nd, F(2)), NULL, 10, &m) == 0, "scale");
+    const mesh_value *sc = result_of(&m);
+    CHECK(sc && sc->kind == MESH_NDARRAY && sc->u.nd.ndim == 2 && sc->u.nd.shape[0] == 300 &&
+              ((double *)sc->u.nd.data)[599] == 599 * 0.5,
+          "scale result");
+    mesh_message_free(&m);
+    REQUIRE(tk_call(&k, "sum_array", arr(a, 1, nd), NULL, 10, &m) == 0, "sum_array");
+    CHECK(result_of(&m) && result_of(&m)->u.f64 == 0.25 * 599 * 600 / 2, "sum_array");
+    mesh_message_free(&m);
+    REQUIRE(tk_call(&k, "transpose", arr(a, 1, nd), NULL, 10, &m) == 0, "transpose");
+    CHECK(result_of(&m) && result_of(&m)->u.nd.shape[0] == 2 && ((double *)result_of(&m)->u.nd.data)[1] == 0.5,
+          "transpose");
+    mesh_message_free(&m);
+    REQUIRE(tk_call(&k, "make_table", arr(a, 1, I(3)), NULL, 10, &m) == 0, "make_table");
+    CHECK(result_of(&m) && result_of(&m)->kind == MESH_TABLE && result_of(&m)->u.t.nrows == 3, "make_table");
+    mesh_message_free(&m);
+
+    /* argument binding errors */
+    struct {
+        const char *ep;
+        mesh_value *args, *kwargs;
+        int code;
+    } bad[] = {
+        {"add", arr(a, 3, F(1), F(2), F(3)), NULL, MESH_BAD_ARGUMENTS},
+        {"add", arr(a, 1, F(1)), NULL, MESH_BAD_ARGUMENTS},
+        {"add", arr(a, 1, F(1)), kw(a, 1, "a", F(2)), MESH_BAD_ARGUMENTS},
+        {"add", arr(a, 2, S("x"), F(2)), NULL, MESH_BAD_ARGUMENTS},
+        {"add", arr(a, 2, F(1), F(2)), kw(a, 1, "c", F(2)), MESH_BAD_ARGUMENTS},
+        {"no_such_endpoint", NULL, NULL, MESH_UNKNOWN_ENDPOINT},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        REQUIRE(tk_call(&k, bad[i].ep, bad[i].args, bad[i].kwargs, 10, &m) == 0, "bad call %zu", i);
+        const mesh_value *acc = mget(m.content, "accepted");
+        CHECK(acc && !acc->u.b && mint(m.content, "error.code", 0) == bad[i].code, "bad call %zu rejected with %d: %s", i,
+              bad[i].code, error_text(&m));
+        mesh_message_free(&m);
+    }
+
+    /* fail: ValueError, code 0, traceback */
+    REQUIRE(tk_call(&k, "fail", arr(a, 1, S("boom")), NULL, 10, &m) == 0, "fail");
+    CHECK(strcmp(state_of(&m), "ERROR") == 0 && strcmp(mstr(m.content, "error.type"), "ValueError") == 0 &&
+              strcmp(mstr(m.content, "error.message"), "boom") == 0 && mint(m.content, "error.code", -1) == 0 &&
+              mget(m.content, "error.traceback")->u.a.n > 0,
+          "fail: %s", error_text(&m));
+    mesh_message_free(&m);
+
+    /* log and progress */
+    REQUIRE(tk_call(&k, "log", arr(a, 1, arr(a, 2, S("first line"), S("second line"))), NULL, 10, &m) == 0, "log");
+    CHECK(log_contains(&m, "first line") && log_contains(&m, "second line"), "log lines in the task record");
+    mesh_message_free(&m);
+    tk_clear_progress(&k);
+    REQUIRE(tk_call(&k, "progress", arr(a, 1, I(5)), NULL, 10, &m) == 0, "progress");
+    mesh_message_free(&m);
+    tk_poll_progress(&k, 0.3);
+    int seen = 0;
+    for (size_t i = 0; i < k.nprogress; i++)
+        if (k.progress[i].value && k.progress[i].value->kind == MESH_INT && k.progress[i].value->u.i == seen + 1)
+            seen++;
+    CHECK(seen == 5, "progress messages 1..5 received in order (%d)", seen);
+
+    /* get before submit; unknown ids; duplicate ids; keep */
+    char id[33];
+    tk_id(id);
+    {
+        mesh_value *c = kw(a, 3, "task_id", S(id), "timeout", F(5), "keep", B(true));
+        char rid[33];
+        tk_id(rid);
+        mesh_header h = {.id = rid, .type = "get_request", .session = k.session};
+        mesh_frames fr = {0};
+        mesh_envelope_encode(&k.key, &h, c, &fr);
+        tk_send_frames(k.get, &fr);
+        mesh_frames_free(&fr);
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        REQUIRE(tk_submit(&k, id, "add", arr(a, 2, F(1), F(1)), NULL, 5, -1, &m) == 0, "submit after get");
+        CHECK(mget(m.content, "accepted")->u.b, "accepted: %s", error_text(&m));
+        mesh_message_free(&m);
+        mesh_message r;
+        mesh_frames in = {0};
+        zmq_pollitem_t it = {.socket = k.get, .events = ZMQ_POLLIN};
+        CHECK(zmq_poll(&it, 1, 5000) == 1 && mesh_recv(k.get, &in, 0) == 1, "get reply for the early get");
+        mesh_rx_error err;
+        if (in.n && mesh_envelope_decode(&k.key, &in, 0, &r, &err) == MESH_RX_OK) {
+            CHECK(strcmp(r.parent_id, rid) == 0 && result_of(&r) && result_of(&r)->u.f64 == 2, "early get answered");
+            mesh_message_free(&r);
+        }
+        mesh_frames_free(&in);
+    }
+    REQUIRE(tk_submit(&k, id, "add", arr(a, 2, F(1), F(1)), NULL, 5, -1, &m) == 0, "duplicate");
+    CHECK(!mget(m.content, "accepted")->u.b && mint(m.content, "error.code", 0) == MESH_DUPLICATE_TASK, "DUPLICATE_TASK");
+    mesh_message_free(&m);
+    REQUIRE(tk_get(&k, id, 1, false, &m) == 0, "get again (kept)");
+    CHECK(result_of(&m) != NULL, "kept result still there");
+    mesh_message_free(&m);
+    double t0 = test_now();
+    REQUIRE(tk_get(&k, id, 5, false, &m) == 0, "get after forget");
+    CHECK(mint(m.content, "error.code", 0) == MESH_UNKNOWN_TASK && test_now() - t0 < 1, "forgotten -> UNKNOWN_TASK at once");
+    mesh_message_free(&m);
+    tk_id(id);
+    t0 = test_now();
+    REQUIRE(tk_get(&k, id, 0.3, false, &m) == 0, "get never-seen");
+    CHECK(mint(m.content, "error.code", 0) == MESH_UNKNOWN_TASK && test_now() - t0 >= 0.25, "never seen -> waits, then UNKNOWN_TASK");
+    mesh_message_free(&m);
+
+    /* status of known and unknown tasks; priority order with one worker */
+    char blocker[33];
+    tk_id(blocker);
+    REQUIRE(tk_submit(&k, blocker, "sleep", arr(a, 1, F(0.4)), NULL, 5, -1, &m) == 0, "blocker");
+    mesh_message_free(&m);
+    int prios[] = {1, 5, 10, 5, 10, 3};
+    char ids[6][33];
+    for (int i = 0; i < 6; i++) {
+        tk_id(ids[i]);
+        REQUIRE(tk_submit(&k, ids[i], "order", arr(a, 1, I(i)), NULL, prios[i], -1, &m) == 0, "order %d", i);
+        mesh_message_free(&m);
+    }
+    REQUIRE(tk_request(&k, k.submit, "status_request", kw(a, 1, "task_ids", arr(a, 3, S(blocker), S(ids[0]), S("nope"))), 5, &m) == 0,
+            "status");
+    const mesh_value *tasks = mget(m.content, "tasks");
+    CHECK(tasks && tasks->u.a.n == 3 && strcmp(mstr(&tasks->u.a.items[1], "state"), "QUEUED") == 0 &&
+              tasks->u.a.items[2].kind == MESH_NIL,
+          "status records");
+    mesh_message_free(&m);
+    int64_t pos[6];
+    for (int i = 0; i < 6; i++) {
+        REQUIRE(tk_get(&k, ids[i], 10, false, &m) == 0, "order result");
+        const mesh_value *r = result_of(&m);
+        pos[i] = r ? r->u.a.items[1].u.i : -1;
+        mesh_message_free(&m);
+    }
+    /* expected start order: 10 (i=2), 10 (i=4), 5 (i=1), 5 (i=3), 3 (i=5), 1 (i=0) */
+    CHECK(pos[2] < pos[4] && pos[4] < pos[1] && pos[1] < pos[3] && pos[3] < pos[5] && pos[5] < pos[0],
+          "priority order: %lld %lld %lld %lld %lld %lld", (long long)pos[0], (long long)pos[1], (long long)pos[2],
+          (long long)pos[3], (long long)pos[4], (long long)pos[5]);
+    REQUIRE(tk_get(&k, blocker, 10, false, &m) == 0, "blocker result");
+    mesh_message_free(&m);
+
+    /* timeout */
+    tk_id(id);
+    REQUIRE(tk_submit(&k, id, "sleep", arr(a, 1, F(5)), NULL, 5, 0.2, &m) == 0, "sleep with timeout");
+    mesh_message_free(&m);
+    REQUIRE(tk_get(&k, id, 5, false, &m) == 0, "timeout result");
+    CHECK(strcmp(state_of(&m), "ERROR") == 0 && mint(m.content, "error.code", 0) == MESH_TASK_TIMEOUT, "TASK_TIMEOUT: %s",
+          error_text(&m));
+    mesh_message_free(&m);
+
+    /* interrupt */
+    tk_id(id);
+    REQUIRE(tk_submit(&k, id, "sleep", arr(a, 1, F(10)), NULL, 5, -1, &m) == 0, "sleep for interrupt");
+    mesh_message_free(&m);
+    struct timespec ts = {0, 150 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    REQUIRE(tk_request(&k, k.submit, "interrupt_request", mesh_v_map(a, 0), 5, &m) == 0, "interrupt");
+    CHECK(mint(m.content, "interrupted", 0) == 1, "one task interrupted");
+    mesh_message_free(&m);
+    REQUIRE(tk_get(&k, id, 5, false, &m) == 0, "interrupted result");
+    CHECK(strcmp(state_of(&m), "CANCELLED") == 0 && mint(m.content, "error.code", 0) == MESH_TASK_CANCELLED, "CANCELLED");
+    mesh_message_free(&m);
+
+    /* unknown message type */
+    REQUIRE(tk_request(&k, k.submit, "frobnicate_request", mesh_v_map(a, 0), 5, &m) == 0, "unknown type");
+    CHECK(strcmp(m.type, "error_reply") == 0 && mint(m.content, "error.code", 0) == MESH_UNKNOWN_MESSAGE_TYPE, "UNKNOWN_MESSAGE_TYPE");
+    mesh_message_free(&m);
+
+    /* an ndarray whose byte length does not match its shape: BAD_ARGUMENTS at submit */
+    {
+        static const uint8_t payload[] = {0x93, 0xa7, 'f', 'l', 'o', 'a', 't', '6', '4', 0x91, 0x03, 0xc4, 0x08, 0, 0, 0, 0, 0, 0, 0, 0};
+        mesh_value *x = mesh_v_nil(a);
+        x->kind = MESH_EXT;
+        x->u.ext.type = 1;
+        x->u.ext.data = payload;
+        x->u.ext.len = sizeof payload;
+        tk_id(id);
+        REQUIRE(tk_submit(&k, id, "sum_array", arr(a, 1, x), NULL, 5, -1, &m) == 0, "bad ndarray");
+        CHECK(!mget(m.content, "accepted")->u.b && mint(m.content, "error.code", 0) == MESH_BAD_ARGUMENTS, "bad ndarray -> BAD_ARGUMENTS");
+        mesh_message_free(&m);
+    }
+    mesh_arena_free(a);
+    stop(&k);
+}
+
+/* ======================================================================================== */
+/* GLPK examples vs glpsol                                                                   */
+/* ======================================================================================== */
+
+typedef struct {
+    char **name;
+    double *v1, *v2; /* bas: prim, dual; mip: value, NaN */
+    int n;
+} named;
+
+static void named_free(named *x)
+{
+    for (int i = 0; i < x->n; i++)
+        free(x->name[i]);
+    free(x->name);
+    free(x->v1);
+    free(x->v2);
+}
+
+/* glpsol's names are MathProg names: split "x[a,'b c',3]" into "x\x1fa\x1fb c\x1f3". */
+static char *key_of_name(const char *name)
+{
+    char *out = malloc(strlen(name) * 2 + 2);
+    char *o = out;
+    const char *p = name;
+    while (*p && *p != '[')
+        *o++ = *p++;
+    if (*p == '[') {
+        p++;
+        while (*p && *p != ']') {
+            *o++ = '\x1f';
+            if (*p == '\'') {
+                p++;
+                while (*p) {
+                    if (*p == '\'' && p[1] == '\'') {
+                        *o++ = '\'';
+                        p += 2;
+                    } else if (*p == '\'') {
+                        p++;
+                        break;
+                    } else {
+                        *o++ = *p++;
+                    }
+                }
+            } else {
+                while (*p && *p != ',' && *p != ']')
+                    *o++ = *p++;
+            }
+            if (*p == ',')
+                p++;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+static int glpsol_solution(const char *model, const char *dir, named *cols, named *rows, double *obj, bool *mip)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' --nopresol -m '%s' --wglp p.glp -w s.sol > glpsol.out 2>&1", dir,
+             GLPSOL_BIN, model);
+    if (system(cmd) != 0)
+        return -1;
+    char path[512];
+    snprintf(path, sizeof path, "%s/p.glp", dir);
+    char *glp = read_text(path);
+    snprintf(path, sizeof path, "%s/s.sol", dir);
+    char *sol = read_text(path);
+    if (!glp || !sol)
+        return -1;
+    memset(cols, 0, sizeof *cols);
+    memset(rows, 0, sizeof *rows);
+    int nr = 0, nc = 0;
+    for (char *line = strtok(glp, "\n"); line; line = strtok(NULL, "\n")) {
+        char kind;
+        int idx, off;
+        if (sscanf(line, "p %*s %*s %d %d", &nr, &nc) == 2) {
+            rows->name = calloc((size_t)nr + 1, sizeof(char *));
+            cols->name = calloc((size_t)nc + 1, sizeof(char *));
+            rows->n = nr;
+            cols->n = nc;
+        } else if (sscanf(line, "n %c %d %n", &kind, &idx, &off) == 2 && (kind == 'i' || kind == 'j')) {
+            named *x = kind == 'i' ? rows : cols;
+            if (idx >= 1 && idx <= x->n)
+                x->name[idx - 1] = key_of_name(line + off);
+        }
+    }
+    rows->v1 = calloc((size_t)nr + 1, sizeof(double));
+    rows->v2 = calloc((size_t)nr + 1, sizeof(double));
+    cols->v1 = calloc((size_t)nc + 1, sizeof(double));
+    cols->v2 = calloc((size_t)nc + 1, sizeof(double));
+    *mip = false;
+    for (char *line = strtok(sol, "\n"); line; line = strtok(NULL, "\n")) {
+        int idx;
+        double a1, a2;
+        char st[8];
+        if (strncmp(line, "s bas", 5) == 0)
+            sscanf(line, "s bas %*d %*d %*s %*s %lf", obj);
+        else if (strncmp(line, "s mip", 5) == 0) {
+            *mip = true;
+            sscanf(line, "s mip %*d %*d %*s %lf", obj);
+        } else if (line[0] == 'i' || line[0] == 'j') {
+            named *x = line[0] == 'i' ? rows : cols;
+            if (!*mip && sscanf(line + 2, "%d %7s %lf %lf", &idx, st, &a1, &a2) == 4 && idx >= 1 && idx <= x->n) {
+                x->v1[idx - 1] = a1;
+                x->v2[idx - 1] = a2;
+            } else if (*mip && sscanf(line + 2, "%d %lf", &idx, &a1) == 2 && idx >= 1 && idx <= x->n) {
+                x->v1[idx - 1] = a1;
+                x->v2[idx - 1] = NAN;
+            }
+        }
+    }
+    free(glp);
+    free(sol);
+    return 0;
+}
+
+/* Compares the kernel's {name: table} against glpsol's values. Index columns are the first
+ * ncols-2 columns. */
+static int compare_tables(const char *model, const mesh_value *tables, const named *ref, bool rows_kind, bool mip)
+{
+    int compared = 0, bad = 0;
+    for (int i = 0; i < ref->n; i++) {
+        const char *key = ref->name[i];
+        const char *sep = strchr(key, '\x1f');
+        size_t bl = sep ? (size_t)(sep - key) : strlen(key);
+        const mesh_value *t = NULL;
+        for (uint32_t m = 0; m < tables->u.m.n; m++)
+            if (tables->u.m.keys[m].u.s.len == bl && memcmp(tables->u.m.keys[m].u.s.ptr, key, bl) == 0)
+                t = &tables->u.m.vals[m];
+        if (!t || t->kind != MESH_TABLE) {
+            if (bad++ < 3)
+                CHECK(false, "%s: no table for %.*s", model, (int)bl, key);
+            continue;
+        }
+        uint32_t k = t->u.t.ncols - 2;
+        /* find the row whose index columns spell the key */
+        bool found = false;
+        for (uint64_t r = 0; r < t->u.t.nrows && !found; r++) {
+            char buf[1024];
+            size_t o = 0;
+            memcpy(buf, key, bl);
+            o = bl;
+            for (uint32_t c = 0; c < k; c++) {
+                const mesh_value *s = &t->u.t.columns[c].u.a.items[r];
+                o += (size_t)snprintf(buf + o, sizeof buf - o, "\x1f%s", s->u.s.ptr);
+            }
+            buf[o] = 0;
+            if (strcmp(buf, key) != 0)
+                continue;
+            found = true;
+            double v1 = ((double *)t->u.t.columns[k].u.nd.data)[r];
+            double v2 = ((double *)t->u.t.columns[k + 1].u.nd.data)[r];
+            /* columns: value, reduced_cost; rows: dual, activity */
+            double got_prim = rows_kind ? v2 : v1, got_dual = rows_kind ? v1 : v2;
+            bool ok = close_to(got_prim, ref->v1[i], 1e-9) && (mip || close_to(got_dual, ref->v2[i], 1e-9));
+            if (!ok && bad++ < 5)
+                CHECK(false, "%s: %s %s: kernel %.17g/%.17g, glpsol %.17g/%.17g", model, rows_kind ? "row" : "col", key,
+                      got_prim, got_dual, ref->v1[i], ref->v2[i]);
+            compared++;
+        }
+        if (!found && bad++ < 5)
+            CHECK(false, "%s: %s not in the kernel's table", model, key);
+    }
+    t_checks++;
+    if (bad)
+        t_failures++;
+    return compared;
+}
+
+static void glpk_examples_group(void)
+{
+    tk k;
+    REQUIRE(start(&k, NULL) == 0, "start");
+    const char *models[] = {"transp", "diet", "stigler", "egypt", "prod", "plan", "dist", "gap", "fctp"};
+    char dir[] = "/tmp/mesh-glpsol-XXXXXX";
+    REQUIRE(mkdtemp(dir), "tmp dir");
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        mesh_arena *a = mesh_arena_new();
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.mod", GLPK_EXAMPLES, models[i]);
+        named cols, rows;
+        double obj = NAN;
+        bool mip;
+        REQUIRE(glpsol_solution(path, dir, &cols, &rows, &obj, &mip) == 0, "glpsol on %s", models[i]);
+        mesh_message m;
+        double t0 = test_now();
+        int rc = tk_call(&k, "solve", arr(a, 1, S(path)), kw(a, 1, "options", kw(a, 1, "msg_level", S("on"))), 60, &m);
+        double dt = test_now() - t0;
+        CHECK(rc == 0, "%s: call", models[i]);
+        const mesh_value *r = rc == 0 ? result_of(&m) : NULL;
+        CHECK(r, "%s: solve failed: %s", models[i], rc == 0 ? error_text(&m) : "no reply");
+        if (r) {
+            CHECK(strcmp(mstr(r, "status"), "optimal") == 0, "%s: status %s", models[i], mstr(r, "status"));
+            double kobj = mget(r, "objective")->u.f64;
+            CHECK(close_to(kobj, obj, 1e-9), "%s: objective %.17g, glpsol %.17g", models[i], kobj, obj);
+            int nc = compare_tables(models[i], mget(r, "variables"), &cols, false, mip);
+            int nr = mip ? 0 : compare_tables(models[i], mget(r, "constraints"), &rows, true, mip);
+            printf("%-8s %s objective %.10g: %d columns%s, %d rows compared (%.2f s)\n", models[i], mip ? "MIP" : "LP ",
+                   kobj, nc, mip ? " (values)" : " (values, reduced costs)", nr, dt);
+            CHECK(log_contains(&m, "OPTIMAL"), "%s: solver log captured", models[i]);
+        }
+        if (strcmp(models[i], "stigler") == 0 && rc == 0)
+            CHECK(log_contains(&m, "Dollars"), "stigler: the model's printf output is in the log");
+        if (rc == 0)
+            mesh_message_free(&m);
+        named_free(&cols);
+        named_free(&rows);
+        mesh_arena_free(a);
+    }
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0, "cleanup");
+    stop(&k);
+}
+
+/* ======================================================================================== */
+/* warm start                                                                                */
+/* ======================================================================================== */
+
+static const mesh_value *call_ok(tk *k, mesh_message *m, const char *ep, mesh_value *args, mesh_value *kwargs)
+{
+    if (tk_call(k, ep, args, kwargs, 60, m) != 0) {
+        CHECK(false, "%s: no reply", ep);
+        memset(m, 0, sizeof *m);
+        return NULL;
+    }
+    const mesh_value *r = result_of(m);
+    CHECK(r, "%s failed: %s", ep, error_text(m));
+    return r;
+}
+
+static double table_value(const mesh_value *tables, const char *name, const char *index, int col_from_end)
+{
+    const mesh_value *t = mesh_map_get(tables, name);
+    if (!t || t->kind != MESH_TABLE)
+        return NAN;
+    uint32_t c = t->u.t.ncols - (uint32_t)col_from_end;
+    for (uint64_t r = 0; r < t->u.t.nrows; r++) {
+        if (index && (t->u.t.ncols < 3 || strcmp(t->u.t.columns[0].u.a.items[r].u.s.ptr, index) != 0))
+            continue;
+        return ((double *)t->u.t.columns[c].u.nd.data)[r];
+    }
+    return NAN;
+}
+
+static void compare_solutions(const char *what, const mesh_value *vars_a, const mesh_value *vars_b)
+{
+    const char *idx[] = {"a", "b", "c", "d"};
+    for (int i = 0; i < 4; i++) {
+        double x = table_value(vars_a, "make", idx[i], 2), y = table_value(vars_b, "make", idx[i], 2);
+        CHECK(close_to(x, y, 1e-9), "%s: make[%s] %.17g vs %.17g", what, idx[i], x, y);
+    }
+}
+
+static char *warm_data(double cap_r1, double cap_r2)
+{
+    char *base = read_text(MESH_TEST_MODELS "/warm.dat");
+    char *s;
+    char *p = strstr(base, "param cap := r1 40 r2 55");
+    *p = 0;
+    if (asprintf(&s, "%sparam cap := r1 %.17g r2 %.17g r3 37;\nend;\n", base, cap_r1, cap_r2) < 0)
+        s = NULL;
+    free(base);
+    return s;
+}
+
+static void warm_start_group(void)
+{
+    tk k;
+    REQUIRE(start(&k, NULL) == 0, "start");
+    mesh_arena *a = mesh_arena_new();
+    mesh_message m, m2, m3;
+    const mesh_value *r = call_ok(&k, &m, "load", arr(a, 2, S(MESH_TEST_MODELS "/warm.mod"), S(MESH_TEST_MODELS "/warm.dat")), NULL);
+    REQUIRE(r, "load");
+    int64_t h = mint(r, "handle", 0);
+    CHECK(h > 0 && mint(r, "rows", 0) == 6 && mint(r, "cols", 0) == 4, "load reply: handle %lld rows %lld cols %lld",
+          (long long)h, (long long)mint(r, "rows", 0), (long long)mint(r, "cols", 0));
+    mesh_message_free(&m);
+
+    /* first solve (cold) equals the stateless solve */
+    r = call_ok(&k, &m, "solve_handle", arr(a, 1, I(h)), NULL);
+    REQUIRE(r, "solve_handle");
+    CHECK(strcmp(mstr(r, "status"), "optimal") == 0, "optimal");
+    CHECK(!mget(r, "warm")->u.b, "first solve is cold");
+    double obj_handle = mget(r, "objective")->u.f64;
+    mesh_message_free(&m);
+    r = call_ok(&k, &m, "solve", arr(a, 2, S(MESH_TEST_MODELS "/warm.mod"), S(MESH_TEST_MODELS "/warm.dat")), NULL);
+    REQUIRE(r, "solve");
+    CHECK(close_to(mget(r, "objective")->u.f64, obj_handle, 1e-12), "handle objective equals the stateless one");
+    mesh_message_free(&m);
+
+    /* change the capacity of r1 and r2 (<= rows: the upper bound) and re-solve warm */
+    r = call_ok(&k, &m, "set_row_bounds", arr(a, 3, I(h), arr(a, 2, S("capacity[r1]"), S("capacity[r2]")), arr(a, 2, F(31.5), F(61.25))), NULL);
+    CHECK(r && mint(r, "updated", 0) == 2, "2 rows updated");
+    if (r)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "solve_handle", arr(a, 1, I(h)), kw(a, 1, "options", kw(a, 1, "msg_level", S("all"))));
+    REQUIRE(r, "warm solve");
+    CHECK(mget(r, "warm")->u.b && strcmp(mstr(r, "status"), "optimal") == 0, "warm and optimal");
+    double warm_obj = mget(r, "objective")->u.f64;
+    CHECK(log_contains(&m, "Dual simplex") || log_contains(&m, "dual simplex") || log_contains(&m, "obj ="), "solver log captured");
+    mesh_message_free(&m);
+    const mesh_value *wv = call_ok(&k, &m, "get_variables", arr(a, 1, I(h)), NULL);
+    const mesh_value *wd = call_ok(&k, &m2, "get_duals", arr(a, 2, I(h), S("cap")), NULL);
+    REQUIRE(wv && wd, "get_variables / get_duals");
+    CHECK(mesh_map_get(wd, "capacity") && !mesh_map_get(wd, "balance"), "filter by name prefix");
+    const mesh_value *ct = mesh_map_get(wd, "capacity");
+    CHECK(ct && ct->u.t.ncols == 3 && strcmp(ct->u.t.names[0].u.s.ptr, "R") == 0 &&
+              strcmp(ct->u.t.names[1].u.s.ptr, "dual") == 0,
+          "index column named after the set R");
+
+    /* cold solve of the changed problem through the stateless endpoint */
+    char *data = warm_data(31.5, 61.25);
+    const mesh_value *cr = call_ok(&k, &m3, "solve", arr(a, 2, S(MESH_TEST_MODELS "/warm.mod"), S(data)), NULL);
+    free(data);
+    REQUIRE(cr, "cold solve of the changed problem");
+    CHECK(close_to(mget(cr, "objective")->u.f64, warm_obj, 1e-9), "warm objective %.17g equals cold %.17g", warm_obj,
+          mget(cr, "objective")->u.f64);
+    compare_solutions("warm vs cold", wv, mget(cr, "variables"));
+    const char *rr[] = {"r1", "r2", "r3"};
+    for (int i = 0; i < 3; i++) {
+        double x = table_value(wd, "capacity", rr[i], 2), y = table_value(mget(cr, "constraints"), "capacity", rr[i], 2);
+        CHECK(close_to(x, y, 1e-9), "dual of capacity[%s]: warm %.17g, cold %.17g", rr[i], x, y);
+    }
+    mesh_message_free(&m);
+    mesh_message_free(&m2);
+    mesh_message_free(&m3);
+
+    /* glob patterns + broadcast, the equality row rule, and the objective */
+    r = call_ok(&k, &m, "set_row_bounds", arr(a, 3, I(h), S("capacity*"), arr(a, 1, F(45))), NULL);
+    CHECK(r && mint(r, "updated", 0) == 3, "glob matched 3 rows");
+    mesh_message_free(&m);
+    r = call_ok(&k, &m, "set_row_bounds", arr(a, 3, I(h), S("fixed_d"), arr(a, 1, F(3))), NULL);
+    CHECK(r && mint(r, "updated", 0) == 1, "fixed row updated");
+    mesh_message_free(&m);
+    r = call_ok(&k, &m, "set_objective_coefficients", arr(a, 3, I(h), arr(a, 1, S("make[c]")), arr(a, 1, F(4.9))), NULL);
+    CHECK(r && mint(r, "updated", 0) == 1, "objective coefficient updated");
+    mesh_message_free(&m);
+    r = call_ok(&k, &m, "solve_handle", arr(a, 2, I(h), B(true)), NULL);
+    REQUIRE(r, "warm solve 2");
+    warm_obj = mget(r, "objective")->u.f64;
+    mesh_message_free(&m);
+    wv = call_ok(&k, &m, "get_variables", arr(a, 2, I(h), S("ma*")), NULL);
+    CHECK(wv && close_to(table_value(wv, "make", "d", 2), 3, 1e-12), "make[d] follows the fixed row: %g",
+          wv ? table_value(wv, "make", "d", 2) : NAN);
+    /* the same changes as a cold problem: profit c = 4.9, caps 45, make[d] = 3 */
+    char *base = read_text(MESH_TEST_MODELS "/warm.dat");
+    char *p = strstr(base, "param profit := a 5.1 b 4.3 c 3.7");
+    memcpy(p + strlen("param profit := a 5.1 b 4.3 c "), "4.9", 3);
+    p = strstr(base, "param cap := r1 40 r2 55 r3 37;");
+    *p = 0;
+    char *mod = read_text(MESH_TEST_MODELS "/warm.mod");
+    char *q = strstr(mod, "make['d'] = 2");
+    q[strlen("make['d'] = ")] = '3';
+    char *d2;
+    if (asprintf(&d2, "%sparam cap := r1 45 r2 45 r3 45;\nend;\n", base) < 0)
+        d2 = NULL;
+    cr = call_ok(&k, &m2, "solve", arr(a, 2, S(mod), S(d2)), NULL);
+    if (cr) {
+        CHECK(close_to(mget(cr, "objective")->u.f64, warm_obj, 1e-9), "second warm objective %.17g vs cold %.17g", warm_obj,
+              mget(cr, "objective")->u.f64);
+        if (wv)
+            compare_solutions("warm vs cold (2)", wv, mget(cr, "variables"));
+        mesh_message_free(&m2);
+    }
+    free(base);
+    free(mod);
+    free(d2);
+    mesh_message_free(&m);
+
+    /* row-bound rule violations and bad names */
+    REQUIRE(tk_call(&k, "set_row_bounds", arr(a, 3, I(h), S("total"), arr(a, 1, F(1))), NULL, 10, &m) == 0, "free row");
+    CHECK(strcmp(state_of(&m), "ERROR") == 0 && strstr(mstr(m.content, "error.message"), "free"), "free row refused: %s", error_text(&m));
+    mesh_message_free(&m);
+    REQUIRE(tk_call(&k, "set_row_bounds", arr(a, 3, I(h), arr(a, 1, S("nope")), arr(a, 1, F(1))), NULL, 10, &m) == 0, "bad name");
+    CHECK(strcmp(state_of(&m), "ERROR") == 0, "unknown row refused");
+    mesh_message_free(&m);
+    REQUIRE(tk_call(&k, "set_row_bounds", arr(a, 3, I(h), S("capacity*"), arr(a, 2, F(1), F(2))), NULL, 10, &m) == 0, "count");
+    CHECK(strcmp(state_of(&m), "ERROR") == 0, "value count mismatch refused");
+    mesh_message_free(&m);
+
+    /* release; handle ids are not reused */
+    r = call_ok(&k, &m, "release", arr(a, 1, I(h)), NULL);
+    CHECK(r && mget(r, "released")->u.b, "released");
+    mesh_message_free(&m);
+    REQUIRE(tk_call(&k, "get_variables", arr(a, 1, I(h)), NULL, 10, &m) == 0, "released handle");
+    CHECK(strcmp(mstr(m.content, "error.type"), "glpk.HandleError") == 0, "released handle: %s", error_text(&m));
+    mesh_message_free(&m);
+    r = call_ok(&k, &m, "load", arr(a, 2, S(MESH_TEST_MODELS "/warm.mod"), S(MESH_TEST_MODELS "/warm.dat")), NULL);
+    CHECK(r && mint(r, "handle", 0) > h, "new handle id %lld > %lld", (long long)(r ? mint(r, "handle", 0) : 0), (long long)h);
+    mesh_message_free(&m);
+    mesh_arena_free(a);
+    stop(&k);
+}
+
+/* ======================================================================================== */
+/* tables                                                                                    */
+/* ======================================================================================== */
+
+static const mesh_value *column(const mesh_value *t, const char *name)
+{
+    for (uint32_t i = 0; t && i < t->u.t.ncols; i++)
+        if (strcmp(t->u.t.names[i].u.s.ptr, name) == 0)
+            return &t->u.t.columns[i];
+    return NULL;
+}
+
+static void tables_group(void)
+{
+    tk k;
+    REQUIRE(start(&k, NULL) == 0, "start");
+    mesh_arena *a = mesh_arena_new();
+    mesh_message m;
+    tk_clear_progress(&k);
+    const mesh_value *r = call_ok(&k, &m, "solve", arr(a, 1, S(MESH_TEST_MODELS "/tables.mod")), NULL);
+    REQUIRE(r, "solve tables.mod");
+    CHECK(close_to(mget(r, "objective")->u.f64, 110, 1e-12), "objective");
+    const mesh_value *tables = mget(r, "tables");
+    const mesh_value *res = mesh_map_get(tables, "result.csv");
+    CHECK(res && res->kind == MESH_TABLE && res->u.t.nrows == 3, "result.csv table");
+    const mesh_value *region = column(res, "region"), *amount = column(res, "amount");
+    CHECK(region && region->kind == MESH_ARRAY && strcmp(region->u.a.items[0].u.s.ptr, "north") == 0, "str column");
+    CHECK(amount && amount->kind == MESH_NDARRAY && amount->u.nd.dtype == MESH_DT_FLOAT64 &&
+              ((double *)amount->u.nd.data)[2] == 30,
+          "float64 column");
+    const mesh_value *vp = mesh_map_get(tables, "via_param.csv");
+    CHECK(vp && vp->u.t.nrows == 3, "table written through ResultsPath lands in the task directory");
+    const mesh_value *files = mget(r, "files");
+    const mesh_value *rep = mesh_map_get(files, "report.txt");
+    CHECK(rep && strcmp(rep->u.s.ptr, "report line\n") == 0, "printf > file returned as text");
+    CHECK(log_contains(&m, "total cost is 110"), "printf output in the log");
+    CHECK(log_contains(&m, "x[north]"), "display output in the log");
+    const mesh_value *x = mesh_map_get(mget(r, "variables"), "x");
+    CHECK(x && strcmp(x->u.t.names[0].u.s.ptr, "I") == 0 && x->u.t.nrows == 3, "variables.x indexed by I");
+    mesh_message_free(&m);
+    tk_poll_progress(&k, 0.2);
+    bool streamed = false;
+    for (size_t i = 0; i < k.nprogress; i++)
+        if (k.progress[i].message && strstr(k.progress[i].message, "total cost is 110"))
+            streamed = true;
+    CHECK(streamed, "printf output streamed as a progress message (%zu progress messages)", k.nprogress);
+    struct stat st;
+    CHECK(stat("result.csv", &st) != 0, "nothing written to the working directory");
+
+    /* GLPK's own CSV example: IN tables read next to the model file, OUT table returned */
+    r = call_ok(&k, &m, "solve", arr(a, 1, S(GLPK_EXAMPLES "/csv/transp_csv.mod")), NULL);
+    if (r) {
+        CHECK(strcmp(mstr(r, "status"), "optimal") == 0 && close_to(mget(r, "objective")->u.f64, 153.675, 1e-9),
+              "transp_csv objective %g", mget(r, "objective")->u.f64);
+        const mesh_value *t = mesh_map_get(mget(r, "tables"), "result.csv");
+        CHECK(t && t->u.t.nrows == 6, "transp_csv result.csv with 6 rows");
+        mesh_message_free(&m);
+    }
+    /* model and data as text */
+    r = call_ok(&k, &m, "solve",
+                arr(a, 2, S("param n; var x >= 0, <= n; maximize z: 2 * x; solve; printf \"x=%g\\n\", x; end;"),
+                    arr(a, 1, S("param n := 4; end;"))),
+                NULL);
+    CHECK(r && close_to(mget(r, "objective")->u.f64, 8, 1e-12) && log_contains(&m, "x=4"), "model and data as text");
+    if (r)
+        mesh_message_free(&m);
+    mesh_arena_free(a);
+    stop(&k);
+}
+
+/* ======================================================================================== */
+/* faults                                                                                    */
+/* ======================================================================================== */
+
+static void expect_task_error(tk *k, const char *what, const char *ep, mesh_value *args, mesh_value *kwargs,
+                              const char *type, const char *needle)
+{
+    mesh_message m;
+    if (tk_call(k, ep, args, kwargs, 60, &m) != 0) {
+        CHECK(false, "%s: no reply", what);
+        return;
+    }
+    const char *t = mstr(m.content, "error.type");
+    const char *msg = mstr(m.content, "error.message");
+    CHECK(state_of(&m) && strcmp(state_of(&m), "ERROR") == 0 && t && strcmp(t, type) == 0 && msg &&
+              (!needle || strstr(msg, needle)),
+          "%s: got %s", what, error_text(&m));
+    printf("  %-22s -> %s: %.160s\n", what, t ? t : "?", msg ? msg : "?");
+    mesh_message_free(&m);
+}
+
+static void healthy(tk *k, const char *after)
+{
+    mesh_message m;
+    CHECK(tk_health(k, &m) == 0, "health after %s", after);
+    if (m.content)
+        mesh_message_free(&m);
+    mesh_arena *a = mesh_arena_new();
+    const mesh_value *r = call_ok(k, &m, "solve", arr(a, 1, S(GLPK_EXAMPLES "/transp.mod")), NULL);
+    CHECK(r && close_to(mget(r, "objective")->u.f64, 153.675, 1e-9), "next solve works after %s", after);
+    if (m.content)
+        mesh_message_free(&m);
+    mesh_arena_free(a);
+}
+
+static void faults_group(void)
+{
+    tk k;
+    REQUIRE(start(&k, NULL) == 0, "start");
+    mesh_arena *a = mesh_arena_new();
+    expect_task_error(&k, "syntax error", "solve", arr(a, 1, S("var x >= 0;\nmaximize z: x +;\nend;\n")), NULL,
+                      "glpk.ModelError", "model.mod:2");
+    healthy(&k, "a syntax error");
+    expect_task_error(&k, "missing data file", "solve", arr(a, 2, S(GLPK_EXAMPLES "/transp.mod"), S("/nonexistent/transp.dat")),
+                      NULL, "glpk.FileNotFoundError", "/nonexistent/transp.dat");
+    expect_task_error(&k, "data error", "solve", arr(a, 2, S("param n; var x <= n; maximize z: x; end;"), S("param n := ;")),
+                      NULL, "glpk.DataError", "data1.dat");
+    expect_task_error(&k, "failing check", "solve", arr(a, 1, S("param n := 3; check n > 5; var x; end;")), NULL,
+                      "glpk.ModelError", "check");
+    expect_task_error(&k, "bad option", "solve", arr(a, 1, S(GLPK_EXAMPLES "/transp.mod")),
+                      kw(a, 1, "options", kw(a, 1, "method", S("magic"))), "ValueError", "method");
+    /* infeasible and unbounded LPs are results, and errors with require_optimal */
+    mesh_message m;
+    const mesh_value *r = call_ok(&k, &m, "solve", arr(a, 1, S("var x >= 0; minimize z: x; s.t. c: x <= -1; end;")), NULL);
+    CHECK(r && strcmp(mstr(r, "status"), "infeasible") == 0, "infeasible status: %s", r ? mstr(r, "status") : "-");
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "solve", arr(a, 1, S("var x >= 0; maximize z: x; s.t. c: x >= 1; end;")), NULL);
+    CHECK(r && strcmp(mstr(r, "status"), "unbounded") == 0, "unbounded status: %s", r ? mstr(r, "status") : "-");
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "solve", arr(a, 1, S("var x >= 0; minimize z: x; s.t. c: x <= -1; end;")),
+                kw(a, 1, "options", kw(a, 1, "presolve", B(true))));
+    CHECK(r && strcmp(mstr(r, "status"), "infeasible") == 0, "infeasible with presolve: %s", r ? mstr(r, "status") : "-");
+    if (m.content)
+        mesh_message_free(&m);
+    expect_task_error(&k, "infeasible, required", "solve", arr(a, 1, S("var x >= 0; minimize z: x; s.t. c: x <= -1; end;")),
+                      kw(a, 1, "options", kw(a, 1, "require_optimal", B(true))), "glpk.SolverError", "infeasible");
+    /* GLPK's fatal error handler (memory limit) on the general lane */
+    char *big = big_lp(120);
+    expect_task_error(&k, "fatal error (solve)", "solve", arr(a, 1, S(big)), kw(a, 1, "options", kw(a, 1, "mem_limit", I(1))),
+                      "glpk.FatalError", "memory");
+    healthy(&k, "a GLPK fatal error on the general lane");
+    /* ... and on the LP lane: loaded handles are invalidated */
+    r = call_ok(&k, &m, "load", arr(a, 2, S(MESH_TEST_MODELS "/warm.mod"), S(MESH_TEST_MODELS "/warm.dat")), NULL);
+    int64_t h = r ? mint(r, "handle", 0) : 0;
+    if (m.content)
+        mesh_message_free(&m);
+    expect_task_error(&k, "fatal error (load)", "load", arr(a, 1, S(big)), kw(a, 1, "options", kw(a, 1, "mem_limit", I(1))),
+                      "glpk.FatalError", "handles are invalidated");
+    expect_task_error(&k, "lost handle", "solve_handle", arr(a, 1, I(h)), NULL, "glpk.HandleError", "no longer valid");
+    r = call_ok(&k, &m, "release", arr(a, 1, I(h)), NULL);
+    CHECK(r != NULL, "a lost handle can be released");
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "load", arr(a, 2, S(MESH_TEST_MODELS "/warm.mod"), S(MESH_TEST_MODELS "/warm.dat")), NULL);
+    int64_t h2 = r ? mint(r, "handle", 0) : 0;
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "solve_handle", arr(a, 1, I(h2)), NULL);
+    CHECK(r && strcmp(mstr(r, "status"), "optimal") == 0, "LP lane works again after the fatal error");
+    if (m.content)
+        mesh_message_free(&m);
+    free(big);
+    expect_task_error(&k, "unknown handle", "get_duals", arr(a, 1, I(999999)), NULL, "glpk.HandleError", "unknown handle");
+    healthy(&k, "all faults");
+    mesh_arena_free(a);
+    stop(&k);
+}
+
+/* ======================================================================================== */
+/* fuzz                                                                                      */
+/* ======================================================================================== */
+
+static uint64_t fz = 0x2545F4914F6CDD1Dull;
+static uint64_t frnd(void)
+{
+    fz ^= fz << 13;
+    fz ^= fz >> 7;
+    fz ^= fz << 17;
+    return fz;
+}
+
+static void rnd_bytes(uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)frnd();
+}
+
+static void drain(void *s, long *replies)
+{
+    mesh_frames fr = {0};
+    while (mesh_recv(s, &fr, ZMQ_DONTWAIT) == 1)
+        (*replies)++;
+    mesh_frames_free(&fr);
+}
+
+static void fuzz_group(void)
+{
+    tk k;
+    REQUIRE(start(&k, NULL) == 0, "start");
+    mesh_arena *a = mesh_arena_new();
+    /* templates: encoded valid messages to mutate */
+    const char *types[] = {"health_request", "submit_request", "get_request", "status_request", "cancel_request", "kernel_info_request"};
+    mesh_value *contents[] = {
+        mesh_v_map(a, 0),
+        kw(a, 8, "task_id", S("fuzz"), "endpoint", S("add"), "args", arr(a, 2, F(1), F(2)), "kwargs", mesh_v_map(a, 0),
+           "priority", I(5), "timeout", mesh_v_nil(a), "retries", I(0), "metadata", mesh_v_map(a, 0)),
+        kw(a, 3, "task_id", S("fuzz"), "timeout", F(0), "keep", B(false)),
+        kw(a, 1, "task_ids", arr(a, 2, S("fuzz"), I(3))),
+        kw(a, 1, "task_id", S("nope")),
+        mesh_v_map(a, 0),
+    };
+    mesh_frames tmpl[6] = {{0}};
+    for (int i = 0; i < 6; i++) {
+        mesh_header h = {.id = "00112233445566778899aabbccddeeff", .type = types[i], .session = "fuzz"};
+        mesh_envelope_encode(&k.key, &h, contents[i], &tmpl[i]);
+    }
+    void *socks[3] = {k.health, k.submit, k.get};
+    const long N = 120000;
+    long replies = 0, sent = 0;
+    uint8_t buf[600], hbuf[600];
+    double t0 = test_now();
+    for (long it = 0; it < N; it++) {
+        void *s = socks[it % 3];
+        int t = (int)(frnd() % 6);
+        mesh_frames fr = {0};
+        int mode = (int)(frnd() % 10);
+        size_t n;
+        switch (mode) {
+        case 0: /* random frames, unsigned */
+            for (int f = (int)(frnd() % 7); f > 0; f--) {
+                n = frnd() % 80;
+                rnd_bytes(buf, n);
+                mesh_frames_push(&fr, mesh_buf_copy(buf, n));
+            }
+            if (fr.n == 0)
+                mesh_frames_push(&fr, mesh_buf_copy("", 0));
+            break;
+        case 1: /* valid frames, bad signature */
+            for (size_t f = 0; f < tmpl[t].n; f++)
+                mesh_frames_push(&fr, mesh_buf_copy(tmpl[t].f[f]->data, tmpl[t].f[f]->size));
+            fr.f[1]->data[frnd() % 32] ^= 1;
+            break;
+        case 2:   /* signed random content */
+        case 3: { /* signed mutated content / header */
+            const mesh_buf *hdr = tmpl[t].f[2], *cnt = tmpl[t].f[3];
+            size_t hl = hdr->size, cl = cnt->size;
+            memcpy(hbuf, hdr->data, hl);
+            if (mode == 2) {
+                cl = frnd() % 200;
+                rnd_bytes(buf, cl);
+            } else {
+                memcpy(buf, cnt->data, cl);
+                for (int f = 1 + (int)(frnd() % 4); f > 0; f--) {
+                    bool in_header = frnd() % 3 == 0;
+                    uint8_t *p = in_header ? hbuf : buf;
+                    size_t len = in_header ? hl : cl;
+                    size_t pos = frnd() % len;
+                    if (frnd() % 4 == 0) {
+                        if (in_header)
+                            hl = pos;
+                        else
+                            cl = pos;
+                    } else {
+                        p[pos] = (uint8_t)frnd();
+                    }
+                }
+            }
+            uint8_t sig[32];
+            mesh_sign(&k.key, hbuf, hl, buf, cl, sig);
+            mesh_frames_push(&fr, mesh_buf_copy("MESH/1", 6));
+            mesh_frames_push(&fr, mesh_buf_copy(sig, 32));
+            mesh_frames_push(&fr, mesh_buf_copy(hbuf, hl));
+            mesh_frames_push(&fr, mesh_buf_copy(buf, cl));
+            break;
+        }
+        case 4: { /* signed, unknown type or version */
+            mesh_header h = {.id = "abc", .type = frnd() % 2 ? "bogus_request" : "health_reply", .session = "fuzz"};
+            mesh_envelope_encode(&k.key, &h, mesh_v_map(a, 0), &fr);
+            if (frnd() % 2) {
+                mesh_buf_unref(fr.f[0]);
+                fr.f[0] = mesh_buf_copy("MESH/7", 6);
+            }
+            break;
+        }
+        case 5: { /* signed hostile content: deep nesting / huge claimed lengths */
+            size_t cl;
+            static const uint8_t hostile[][8] = {{0xdd, 0xff, 0xff, 0xff, 0xff}, {0xdf, 0x7f, 0xff, 0xff, 0xff},
+                                                 {0xc6, 0xff, 0xff, 0xff, 0xf0}, {0xdb, 0xff, 0xff, 0xff, 0xff},
+                                                 {0xc9, 0xff, 0xff, 0xff, 0xff, 0x01}};
+            if (frnd() % 2) {
+                cl = 200 + frnd() % 300;
+                memset(buf, 0x91, cl);
+                buf[cl - 1] = 0xc0;
+            } else {
+                memcpy(buf, hostile[frnd() % 5], 8);
+                cl = 8;
+            }
+            const mesh_buf *hdr = tmpl[t].f[2];
+            uint8_t sig[32];
+            mesh_sign(&k.key, hdr->data, hdr->size, buf, cl, sig);
+            mesh_frames_push(&fr, mesh_buf_copy("MESH/1", 6));
+            mesh_frames_push(&fr, mesh_buf_copy(sig, 32));
+            mesh_frames_push(&fr, mesh_buf_copy(hdr->data, hdr->size));
+            mesh_frames_push(&fr, mesh_buf_copy(buf, cl));
+            break;
+        }
+        case 6: /* valid message with surplus buffer frames */
+            for (size_t f = 0; f < tmpl[t].n; f++)
+                mesh_frames_push(&fr, mesh_buf_ref(tmpl[t].f[f]));
+            for (int f = 1 + (int)(frnd() % 3); f > 0; f--)
+                mesh_frames_push(&fr, mesh_buf_copy(buf, frnd() % 100));
+            break;
+        case 7: /* truncated frame lists */
+            for (size_t f = 0; f < tmpl[t].n && f < frnd() % 4; f++)
+                mesh_frames_push(&fr, mesh_buf_ref(tmpl[t].f[f]));
+            if (fr.n == 0)
+                mesh_frames_push(&fr, mesh_buf_copy("MESH/1", 6));
+            break;
+        default: /* random tag-like first frame, rest random */
+            mesh_frames_push(&fr, mesh_buf_copy("MESH/", 5 + frnd() % 2));
+            for (int f = (int)(frnd() % 5); f > 0; f--) {
+                n = frnd() % 40;
+                rnd_bytes(buf, n);
+                mesh_frames_push(&fr, mesh_buf_copy(buf, n));
+            }
+        }
+        if (it % 20000 == 19999) { /* now and then: far too many frames */
+            for (int f = 0; f < 5000; f++)
+                mesh_frames_push(&fr, mesh_buf_copy("x", 1));
+        }
+        tk_send_frames(s, &fr);
+        mesh_frames_free(&fr);
+        sent++;
+        if ((it & 255) == 0)
+            for (int i = 0; i < 3; i++)
+                drain(socks[i], &replies);
+    }
+    double dt = test_now() - t0;
+    /* the kernel must still answer health and work */
+    mesh_message m;
+    bool ok = false;
+    for (int tries = 0; tries < 50 && !ok; tries++) {
+        for (int i = 0; i < 3; i++)
+            drain(socks[i], &replies);
+        if (tk_health(&k, &m) == 0) {
+            ok = true;
+            printf("fuzz: %ld malformed messages in %.1f s; %ld replies; kernel counted %lld rejected\n", sent, dt, replies,
+                   (long long)mint(m.content, "rejected", -1));
+            CHECK(mint(m.content, "rejected", 0) >= N / 2, "rejected counter %lld", (long long)mint(m.content, "rejected", 0));
+            mesh_message_free(&m);
+        }
+    }
+    CHECK(ok, "health answered after the fuzz");
+    CHECK(tk_wait_exit(&k, 0) < 0, "kernel still running");
+    const mesh_value *r = call_ok(&k, &m, "add", arr(a, 2, F(2), F(3)), NULL);
+    CHECK(r && r->u.f64 == 5, "a normal call works after the fuzz");
+    if (m.content)
+        mesh_message_free(&m);
+    for (int i = 0; i < 6; i++)
+        mesh_frames_free(&tmpl[i]);
+    mesh_arena_free(a);
+    stop(&k);
+}
+
+/* ======================================================================================== */
+/* lifecycle                                                                                 */
+/* ======================================================================================== */
+
+static int run_kernel_with_file(const char *content)
+{
+    char path[] = "/tmp/mesh-conn-XXXXXX";
+    int fd = mkstemp(path);
+    if (content && write(fd, content, strlen(content)) < 0)
+        return -1;
+    close(fd);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", 1);
+        dup2(devnull, 2);
+        setenv("MESH_CONNECTION_FILE", content ? path : "/nonexistent/connection.json", 1);
+        execl(MESH_KERNEL_BIN, MESH_KERNEL_BIN, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    unlink(path);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void lifecycle_group(void)
+{
+    /* exit 2: missing or bad connection file */
+    CHECK(run_kernel_with_file(NULL) == 2, "missing connection file -> 2");
+    CHECK(run_kernel_with_file("{\"protocol\": \"MESH/1\"") == 2, "bad connection file -> 2");
+
+    /* exit 3: registration refused, or never answered */
+    tk k;
+    tk_options refuse = {.refuse = true};
+    CHECK(tk_start(&k, &refuse) == 1, "registration refused");
+    CHECK(tk_wait_exit(&k, 10) == 3, "refused -> exit 3 (got %d)", k.exit_code);
+    tk_close(&k);
+    static const char *const short_reg[] = {"MESH_REGISTRATION_TIMEOUT=1", NULL};
+    tk_options silent = {.no_register_reply = true, .env = short_reg};
+    double t0 = test_now();
+    CHECK(tk_start(&k, &silent) == 1, "no register_reply");
+    CHECK(tk_wait_exit(&k, 10) == 3, "no register_reply -> exit 3 (got %d)", k.exit_code);
+    printf("no register_reply: exit 3 after %.1f s\n", test_now() - t0);
+    tk_close(&k);
+
+    /* SIGTERM while idle and while a task runs */
+    mesh_arena *a = mesh_arena_new();
+    mesh_message m;
+    REQUIRE(start(&k, NULL) == 0, "start");
+    t0 = test_now();
+    kill(k.pid, SIGTERM);
+    int code = tk_wait_exit(&k, 5);
+    CHECK(code == 0 && test_now() - t0 < 2, "SIGTERM idle -> exit %d in %.2f s", code, test_now() - t0);
+    tk_close(&k);
+    REQUIRE(start(&k, NULL) == 0, "start");
+    char id[33];
+    tk_id(id);
+    tk_submit(&k, id, "sleep", arr(a, 1, F(30)), NULL, 5, -1, &m);
+    mesh_message_free(&m);
+    char *big = big_lp(350);
+    tk_id(id);
+    tk_submit(&k, id, "solve", arr(a, 1, S(big)), NULL, 5, -1, &m);
+    mesh_message_free(&m);
+    struct timespec ts = {1, 500 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    t0 = test_now();
+    kill(k.pid, SIGTERM);
+    code = tk_wait_exit(&k, 10);
+    CHECK(code == 0 && test_now() - t0 < 3, "SIGTERM during a sleep and a solve -> exit %d in %.2f s", code, test_now() - t0);
+    printf("SIGTERM with running tasks: exit %d after %.2f s\n", code, test_now() - t0);
+    tk_close(&k);
+
+    /* parent death -> exit 4 */
+    pid_t parent = fork();
+    if (parent == 0) {
+        pause();
+        _exit(0);
+    }
+    tk_options po = {.parent_pid = parent};
+    REQUIRE(tk_start(&k, &po) == 0, "start with a parent");
+    kill(parent, SIGKILL);
+    waitpid(parent, NULL, 0);
+    t0 = test_now();
+    code = tk_wait_exit(&k, 5);
+    CHECK(code == 4, "parent died -> exit %d after %.2f s", code, test_now() - t0);
+    tk_close(&k);
+
+    /* shutdown_request: drains within grace, refuses new work, reports shutting_down */
+    REQUIRE(start(&k, NULL) == 0, "start");
+    char sid[33], qid[33];
+    tk_id(sid);
+    tk_submit(&k, sid, "sleep", arr(a, 1, F(0.6)), NULL, 5, -1, &m);
+    mesh_message_free(&m);
+    tk_request(&k, k.submit, "shutdown_request", kw(a, 1, "grace", F(5)), 5, &m);
+    CHECK(mget(m.content, "accepted") && mget(m.content, "accepted")->u.b, "shutdown accepted");
+    mesh_message_free(&m);
+    CHECK(tk_health(&k, &m) == 0 && strcmp(mstr(m.content, "status"), "shutting_down") == 0, "health: shutting_down");
+    mesh_message_free(&m);
+    tk_id(qid);
+    tk_submit(&k, qid, "add", arr(a, 2, F(1), F(1)), NULL, 5, -1, &m);
+    CHECK(mint(m.content, "error.code", 0) == MESH_KERNEL_SHUTTING_DOWN, "KERNEL_SHUTTING_DOWN");
+    mesh_message_free(&m);
+    CHECK(tk_get(&k, sid, 5, false, &m) == 0 && result_of(&m), "running task drained during grace");
+    mesh_message_free(&m);
+    code = tk_wait_exit(&k, 5);
+    CHECK(code == 0, "exit 0 after shutdown (%d)", code);
+    tk_close(&k);
+
+    /* shutdown with a short grace cancels the running task */
+    REQUIRE(start(&k, NULL) == 0, "start");
+    tk_id(sid);
+    tk_submit(&k, sid, "sleep", arr(a, 1, F(30)), NULL, 5, -1, &m);
+    mesh_message_free(&m);
+    nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+    tk_request(&k, k.submit, "shutdown_request", kw(a, 1, "grace", F(0.2)), 5, &m);
+    mesh_message_free(&m);
+    CHECK(tk_get(&k, sid, 5, false, &m) == 0 && strcmp(state_of(&m), "CANCELLED") == 0, "cancelled after grace");
+    mesh_message_free(&m);
+    code = tk_wait_exit(&k, 5);
+    CHECK(code == 0, "exit 0 (%d)", code);
+    tk_close(&k);
+    free(big);
+    mesh_arena_free(a);
+}
+
+/* ======================================================================================== */
+/* cancel                                                                                    */
+/* ======================================================================================== */
+
+static bool wait_for_log(tk *k, const char *id, const char *needle, double timeout)
+{
+    mesh_arena *a = mesh_arena_new();
+    double end = test_now() + timeout;
+    bool found = false;
+    while (!found && test_now() < end) {
+        mesh_message m;
+        if (tk_request(k, k->submit, "status_request", kw(a, 1, "task_ids", arr(a, 1, S(id))), 5, &m) != 0)
+            break;
+        const mesh_value *t = &mget(m.content, "tasks")->u.a.items[0];
+        const mesh_value *log = mget(t, "log");
+        for (uint32_t i = 0; log && i < log->u.a.n; i++)
+            if (strstr(log->u.a.items[i].u.s.ptr, needle))
+                found = true;
+        mesh_message_free(&m);
+        if (!found)
+            nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    }
+    mesh_arena_free(a);
+    return found;
+}
+
+static double cancel_and_wait(tk *k, const char *id, mesh_message *m)
+{
+    mesh_arena *a = mesh_arena_new();
+    double t0 = test_now();
+    mesh_message c;
+    if (tk_request(k, k->submit, "cancel_request", kw(a, 1, "task_id", S(id)), 5, &c) == 0) {
+        CHECK(mget(c.content, "cancelled")->u.b, "cancel_reply cancelled");
+        mesh_message_free(&c);
+    }
+    tk_get(k, id, 10, false, m);
+    mesh_arena_free(a);
+    return test_now() - t0;
+}
+
+static void cancel_group(void)
+{
+    tk k;
+    REQUIRE(start(&k, NULL) == 0, "start");
+    mesh_arena *a = mesh_arena_new();
+    mesh_message m;
+    char id[33];
+
+    /* sleep */
+    tk_id(id);
+    tk_submit(&k, id, "sleep", arr(a, 1, F(30)), NULL, 5, -1, &m);
+    mesh_message_free(&m);
+    nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+    double dt = cancel_and_wait(&k, id, &m);
+    CHECK(strcmp(state_of(&m), "CANCELLED") == 0 && mint(m.content, "error.code", 0) == MESH_TASK_CANCELLED && dt < 0.5,
+          "sleep cancelled in %.3f s", dt);
+    mesh_message_free(&m);
+    printf("cancel sleep: %.3f s\n", dt);
+
+    /* a long simplex solve (general lane): cancelled between time slices */
+    char *big = big_lp(350);
+    tk_id(id);
+    tk_submit(&k, id, "solve", arr(a, 1, S(big)), NULL, 5, -1, &m);
+    mesh_message_free(&m);
+    CHECK(wait_for_log(&k, id, "obj =", 30), "simplex started");
+    dt = cancel_and_wait(&k, id, &m);
+    CHECK(strcmp(state_of(&m), "CANCELLED") == 0 && dt < 1.0, "simplex cancelled in %.3f s (%s)", dt, state_of(&m));
+    printf("cancel simplex (general lane): %.3f s\n", dt);
+    mesh_message_free(&m);
+
+    /* interior point: cancelled through the terminal hook (environment freed) */
+    tk_id(id);
+    tk_submit(&k, id, "solve", arr(a, 1, S(big)), kw(a, 1, "options", kw(a, 1, "method", S("interior"))), 5, -1, &m);
+    mesh_message_free(&m);
+    CHECK(wait_for_log(&k, id, "Generating", 30), "translation started");
+    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+    dt = cancel_and_wait(&k, id, &m);
+    CHECK(strcmp(state_of(&m), "CANCELLED") == 0 && dt < 1.5, "interior/translation cancelled in %.3f s (%s)", dt, state_of(&m));
+    printf("cancel interior/translation (general lane): %.3f s\n", dt);
+    mesh_message_free(&m);
+    healthy(&k, "cancelled solves");
+
+    /* task timeout on a solve */
+    tk_id(id);
+    tk_submit(&k, id, "solve", arr(a, 1, S(big)), NULL, 5, 1.0, &m);
+    mesh_message_free(&m);
+    tk_get(&k, id, 30, false, &m);
+    CHECK(strcmp(state_of(&m), "ERROR") == 0 && mint(m.content, "error.code", 0) == MESH_TASK_TIMEOUT, "solve timeout: %s",
+          error_text(&m));
+    mesh_message_free(&m);
+
+    /* solver time limit: a result with status time_limit */
+    const mesh_value *r = call_ok(&k, &m, "solve", arr(a, 1, S(big)), kw(a, 1, "options", kw(a, 1, "time_limit", F(0.5))));
+    CHECK(r && strcmp(mstr(r, "status"), "time_limit") == 0, "time_limit status: %s", r ? mstr(r, "status") : "-");
+    if (m.content)
+        mesh_message_free(&m);
+
+    /* the LP lane: cancel a handle solve, the handle stays usable */
+    r = call_ok(&k, &m, "load", arr(a, 1, S(big)), NULL);
+    int64_t h = r ? mint(r, "handle", 0) : 0;
+    if (m.content)
+        mesh_message_free(&m);
+    tk_id(id);
+    tk_submit(&k, id, "solve_handle", arr(a, 1, I(h)), NULL, 5, -1, &m);
+    mesh_message_free(&m);
+    CHECK(wait_for_log(&k, id, "obj =", 30), "handle simplex started");
+    dt = cancel_and_wait(&k, id, &m);
+    CHECK(strcmp(state_of(&m), "CANCELLED") == 0 && dt < 1.0, "handle solve cancelled in %.3f s", dt);
+    printf("cancel simplex (LP lane): %.3f s\n", dt);
+    mesh_message_free(&m);
+    r = call_ok(&k, &m, "solve_handle", arr(a, 2, I(h), B(true)), NULL);
+    CHECK(r && strcmp(mstr(r, "status"), "optimal") == 0, "handle solves to optimality after the cancel");
+    if (m.content)
+        mesh_message_free(&m);
+    free(big);
+    mesh_arena_free(a);
+    stop(&k);
+}
+
+/* ======================================================================================== */
+/* valgrind: the kernel under valgrind (MESH_KERNEL_WRAPPER), a representative subset        */
+/* ======================================================================================== */
+
+static void valgrind_group(void)
+{
+    if (!getenv("MESH_KERNEL_WRAPPER"))
+        fprintf(stderr, "note: MESH_KERNEL_WRAPPER not set; running the subset without valgrind\n");
+    tk k;
+    REQUIRE(start(&k, NULL) == 0, "start");
+    mesh_arena *a = mesh_arena_new();
+    mesh_message m;
+    uint64_t shape[1] = {500};
+    mesh_value *nd = mesh_v_ndarray(a, MESH_DT_FLOAT64, 1, shape);
+    const mesh_value *r = call_ok(&k, &m, "echo", arr(a, 1, kw(a, 2, "nd", nd, "t", mesh_v_timestamp(a, 5, 6))), NULL);
+    CHECK(r && r->kind == MESH_MAP, "echo");
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "scale", arr(a, 2, nd, F(3)), NULL);
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "solve", arr(a, 1, S(GLPK_EXAMPLES "/transp.mod")), NULL);
+    CHECK(r && close_to(mget(r, "objective")->u.f64, 153.675, 1e-9), "transp");
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "solve", arr(a, 1, S(MESH_TEST_MODELS "/tables.mod")), NULL);
+    CHECK(r && mesh_map_get(mget(r, "tables"), "result.csv"), "tables");
+    if (m.content)
+        mesh_message_free(&m);
+    expect_task_error(&k, "syntax error", "solve", arr(a, 1, S("var x;\nminimize z: x +;\nend;")), NULL, "glpk.ModelError", NULL);
+    r = call_ok(&k, &m, "load", arr(a, 2, S(MESH_TEST_MODELS "/warm.mod"), S(MESH_TEST_MODELS "/warm.dat")), NULL);
+    int64_t h = r ? mint(r, "handle", 0) : 0;
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "solve_handle", arr(a, 1, I(h)), NULL);
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "set_row_bounds", arr(a, 3, I(h), S("capacity*"), arr(a, 1, F(50))), NULL);
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "solve_handle", arr(a, 1, I(h)), NULL);
+    CHECK(r && mget(r, "warm")->u.b, "warm solve");
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "get_variables", arr(a, 1, I(h)), NULL);
+    if (m.content)
+        mesh_message_free(&m);
+    /* a second handle that stays loaded until shutdown (freed by the LP lane's thread exit) */
+    r = call_ok(&k, &m, "load", arr(a, 2, S(MESH_TEST_MODELS "/warm.mod"), S(MESH_TEST_MODELS "/warm.dat")), NULL);
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "release", arr(a, 1, I(h)), NULL);
+    if (m.content)
+        mesh_message_free(&m);
+    /* GLPK fatal error: longjmp + glp_free_env must not leak */
+    char *big = big_lp(60);
+    expect_task_error(&k, "fatal error", "solve", arr(a, 1, S(big)), kw(a, 1, "options", kw(a, 1, "mem_limit", I(1))),
+                      "glpk.FatalError", NULL);
+    free(big);
+    char id[33];
+    tk_id(id);
+    tk_submit(&k, id, "sleep", arr(a, 1, F(60)), NULL, 5, -1, &m);
+    mesh_message_free(&m);
+    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+    cancel_and_wait(&k, id, &m);
+    CHECK(state_of(&m) && strcmp(state_of(&m), "CANCELLED") == 0, "cancel under valgrind");
+    mesh_message_free(&m);
+    mesh_arena_free(a);
+    int code = tk_shutdown(&k, 1, 60);
+    CHECK(code == 0, "kernel exit code %d (97 = valgrind found errors or leaks)", code);
+    tk_close(&k);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_kernel GROUP\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    const char *g = argv[1];
+    double t0 = test_now();
+    if (!strcmp(g, "protocol"))
+        protocol_group();
+    else if (!strcmp(g, "glpk_examples"))
+        glpk_examples_group();
+    else if (!strcmp(g, "warm_start"))
+        warm_start_group();
+    else if (!strcmp(g, "tables"))
+        tables_group();
+    else if (!strcmp(g, "faults"))
+        faults_group();
+    else if (!strcmp(g, "fuzz"))
+        fuzz_group();
+    else if (!strcmp(g, "lifecycle"))
+        lifecycle_group();
+    else if (!strcmp(g, "cancel"))
+        cancel_group();
+    else if (!strcmp(g, "valgrind"))
+        valgrind_group();
+    else {
+        fprintf(stderr, "unknown group %s\n", g);
+        return 2;
+    }
+    printf("group %s: %.1f s\n", g, test_now() - t0);
+    return test_summary(g);
+}

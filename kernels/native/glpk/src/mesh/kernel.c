@@ -1277,6 +1277,7 @@ static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad
     const char *task_id = content_str(c, "task_id");
     const char *endpoint = content_str(c, "endpoint");
     char err[512];
+    debug("submit %s %s", task_id ? task_id : "-", endpoint ? endpoint : "-");
     if (!task_id || !*task_id) {
         reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_BAD_ARGUMENTS,
                      "task_id must be a non-empty str");

@@ -11,6 +11,7 @@ deps:
 	@scripts/install-deps.sh
 
 build: deps
+	@scripts/python-env.sh >/dev/null
 	$(DOTNET) build OgClews.sln -c $(CONFIG) -nologo -v q
 
 # The main job.

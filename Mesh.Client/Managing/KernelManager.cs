@@ -23,7 +23,8 @@ public sealed class KernelManager : IAsyncDisposable
     public KernelManager(KernelManagerOptions? options = null)
     {
         _options = options ?? new KernelManagerOptions();
-        var root = Path.Combine(Path.GetTempPath(), $"mesh-{Environment.ProcessId}");
+        // One folder per manager: several managers in one process must not share connection files.
+        var root = Path.Combine(Path.GetTempPath(), $"mesh-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         _logDir = _options.LogDirectory ?? Path.Combine(root, "logs");
         _runDir = _options.RuntimeDirectory ?? Path.Combine(root, "run");
         Directory.CreateDirectory(_logDir);

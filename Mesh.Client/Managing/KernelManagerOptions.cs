@@ -3,10 +3,10 @@ namespace Mesh.Client.Managing;
 /// <summary>Manager settings.</summary>
 public sealed record KernelManagerOptions
 {
-    /// <summary>Where kernel logs go (default: <c>$TMPDIR/mesh-&lt;pid&gt;/logs</c>).</summary>
+    /// <summary>Where kernel logs go (default: <c>$TMPDIR/mesh-&lt;pid&gt;-&lt;id&gt;/logs</c>).</summary>
     public string? LogDirectory { get; init; }
 
-    /// <summary>Where connection files go (default: <c>$TMPDIR/mesh-&lt;pid&gt;/run</c>, mode 0700).</summary>
+    /// <summary>Where connection files go (default: <c>$TMPDIR/mesh-&lt;pid&gt;-&lt;id&gt;/run</c>, mode 0700).</summary>
     public string? RuntimeDirectory { get; init; }
 
     /// <summary>Time running tasks get after a shutdown request.</summary>

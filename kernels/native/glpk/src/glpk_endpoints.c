@@ -764,9 +764,11 @@ static mesh_value *build_tables(run *r, glp_prob *P, bool cols, int sol, const g
             return NULL;
         g->v1 = c1->u.nd.data;
         g->v2 = c2->u.nd.data;
-        for (int c = 0; c < g->k; c++)
+        for (int c = 0; c < g->k; c++) {
             if (mesh_table_set(a, g->table, (uint32_t)c, g->names[c], g->idx[c]))
                 return NULL;
+            g->idx[c] = &g->table->u.t.columns[c]; /* the table holds its own copy: fill that */
+        }
         if (mesh_table_set(a, g->table, (uint32_t)g->k, reserved[0], c1) ||
             mesh_table_set(a, g->table, (uint32_t)g->k + 1, reserved[1], c2) ||
             mesh_map_put(a, out, g->base, g->table))

@@ -2,6 +2,7 @@
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,10 +23,12 @@ extern int t_checks;
         }                                                                                  \
     } while (0)
 
+/* Evaluates cond once; on failure the current test function returns. */
 #define REQUIRE(cond, ...)                                                                 \
     do {                                                                                   \
-        CHECK(cond, __VA_ARGS__);                                                          \
-        if (!(cond)) {                                                                     \
+        bool req_ok_ = (cond);                                                             \
+        CHECK(req_ok_, __VA_ARGS__);                                                       \
+        if (!req_ok_) {                                                                    \
             fprintf(stderr, "aborting this test\n");                                       \
             return;                                                                        \
         }                                                                                  \

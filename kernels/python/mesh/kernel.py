@@ -658,14 +658,13 @@ class _Runtime:
         grace = c.get("grace") if type(c) is dict else None
         if type(grace) not in (int, float) or not grace >= 0:
             grace = 0.0
+        if not self.shutting_down:
+            self.shutting_down = True
+            self.grace_at = time.monotonic() + float(grace)
+            for task in list(self.tasks.values()):
+                if task.state == QUEUED and self.queue.cancel(task):
+                    self._finish(task, CANCELLED, None, self._cancel_error(task, "shutdown"))
         self._send(self.submit, ids, "shutdown_reply", {"accepted": True}, msg.id)
-        if self.shutting_down:
-            return
-        self.shutting_down = True
-        self.grace_at = time.monotonic() + float(grace)
-        for task in list(self.tasks.values()):
-            if task.state == QUEUED and self.queue.cancel(task):
-                self._finish(task, CANCELLED, None, self._cancel_error(task, "shutdown"))
 
     # ---------------------------------------------------------------------------- get port
 

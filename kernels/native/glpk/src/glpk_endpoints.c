@@ -327,7 +327,7 @@ static int parse_options(mesh_ctx *ctx, const mesh_value *m, solve_opts *o)
     memset(o, 0, sizeof *o);
     o->simplex_meth = GLP_PRIMAL;
     o->mip_gap = -1;
-    o->msg_lev = GLP_MSG_ON;
+    o->msg_lev = GLP_MSG_ALL; /* like glpsol */
     o->results_path_param = "ResultsPath";
     if (!m || m->kind == MESH_NIL)
         return 0;

@@ -568,7 +568,7 @@ static void glpk_examples_group(void)
         REQUIRE(glpsol_solution(path, dir, &cols, &rows, &obj, &mip) == 0, "glpsol on %s", models[i]);
         mesh_message m;
         double t0 = test_now();
-        int rc = tk_call(&k, "solve", arr(a, 1, S(path)), kw(a, 1, "options", kw(a, 1, "msg_level", S("on"))), 60, &m);
+        int rc = tk_call(&k, "solve", arr(a, 1, S(path)), NULL, 60, &m);
         double dt = test_now() - t0;
         CHECK(rc == 0, "%s: call", models[i]);
         const mesh_value *r = rc == 0 ? result_of(&m) : NULL;
@@ -584,7 +584,7 @@ static void glpk_examples_group(void)
             CHECK(log_contains(&m, "OPTIMAL"), "%s: solver log captured", models[i]);
         }
         if (strcmp(models[i], "stigler") == 0 && rc == 0)
-            CHECK(log_contains(&m, "Dollars"), "stigler: the model's printf output is in the log");
+            CHECK(log_contains(&m, "MINIMUM COST ANNUAL DIET"), "stigler: the model's printf output is in the log");
         if (rc == 0)
             mesh_message_free(&m);
         named_free(&cols);
@@ -892,7 +892,7 @@ static void faults_group(void)
     healthy(&k, "a syntax error");
     expect_task_error(&k, "missing data file", "solve", arr(a, 2, S(GLPK_EXAMPLES "/transp.mod"), S("/nonexistent/transp.dat")),
                       NULL, "glpk.FileNotFoundError", "/nonexistent/transp.dat");
-    expect_task_error(&k, "data error", "solve", arr(a, 2, S("param n; var x <= n; maximize z: x; end;"), S("param n := ;")),
+    expect_task_error(&k, "data error", "solve", arr(a, 2, S("param n; var x <= n; maximize z: x; end;"), S("param n := 1;\nparam n := 2;\nend;\n")),
                       NULL, "glpk.DataError", "data1.dat");
     expect_task_error(&k, "failing check", "solve", arr(a, 1, S("param n := 3; check n > 5; var x; end;")), NULL,
                       "glpk.ModelError", "check");
@@ -1035,6 +1035,8 @@ static void fuzz_group(void)
                     bool in_header = frnd() % 3 == 0;
                     uint8_t *p = in_header ? hbuf : buf;
                     size_t len = in_header ? hl : cl;
+                    if (len == 0)
+                        continue;
                     size_t pos = frnd() % len;
                     if (frnd() % 4 == 0) {
                         if (in_header)
@@ -1118,20 +1120,29 @@ static void fuzz_group(void)
     }
     double dt = test_now() - t0;
     /* the kernel must still answer health and work */
+    /* health is answered by its own thread at once; wait until the I/O thread has worked
+     * through the backlog (the rejected counter stops moving) */
     mesh_message m;
     bool ok = false;
-    for (int tries = 0; tries < 50 && !ok; tries++) {
+    long long last = -1, rejected = -1;
+    double th = test_now();
+    for (int tries = 0; tries < 200; tries++) {
         for (int i = 0; i < 3; i++)
             drain(socks[i], &replies);
-        if (tk_health(&k, &m) == 0) {
-            ok = true;
-            printf("fuzz: %ld malformed messages in %.1f s; %ld replies; kernel counted %lld rejected\n", sent, dt, replies,
-                   (long long)mint(m.content, "rejected", -1));
-            CHECK(mint(m.content, "rejected", 0) >= N / 2, "rejected counter %lld", (long long)mint(m.content, "rejected", 0));
-            mesh_message_free(&m);
-        }
+        if (tk_health(&k, &m) != 0)
+            break;
+        ok = true;
+        rejected = mint(m.content, "rejected", -1);
+        mesh_message_free(&m);
+        if (rejected == last)
+            break;
+        last = rejected;
+        nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
     }
+    printf("fuzz: %ld malformed messages sent in %.1f s, processed after %.1f s more; %ld replies; %lld rejected\n",
+           sent, dt, test_now() - th, replies, rejected);
     CHECK(ok, "health answered after the fuzz");
+    CHECK(rejected >= N / 2, "rejected counter %lld", rejected);
     CHECK(tk_wait_exit(&k, 0) < 0, "kernel still running");
     const mesh_value *r = call_ok(&k, &m, "add", arr(a, 2, F(2), F(3)), NULL);
     CHECK(r && r->u.f64 == 5, "a normal call works after the fuzz");

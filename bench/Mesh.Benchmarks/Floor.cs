@@ -6,13 +6,32 @@ namespace Mesh.Benchmarks;
 /// <summary>The floor: raw libzmq REQ/REP ping-pong between two processes over loopback TCP.</summary>
 internal static class Floor
 {
-    public static async Task<Dictionary<int, Stats>> MeasureAsync(int[] sizes, bool quick)
+    /// <summary>The echo side is this program in a child process.</summary>
+    public static Task<Dictionary<int, Stats>> MeasureAsync(int[] sizes, bool quick) =>
+        MeasureAsync(sizes, quick, endpoint => Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet"
+            ? new ProcessStartInfo(Environment.ProcessPath!, [typeof(Floor).Assembly.Location, "--floor-server", endpoint])
+            : new ProcessStartInfo(Environment.ProcessPath!, ["--floor-server", endpoint]));
+
+    /// <summary>The echo side is a plain pyzmq REP server (the Python floor).</summary>
+    public static Task<Dictionary<int, Stats>> MeasurePyzmqAsync(int[] sizes, bool quick, string python) =>
+        MeasureAsync(sizes, quick, endpoint => new ProcessStartInfo(python, ["-c", PyzmqEcho, endpoint]));
+
+    private const string PyzmqEcho = """
+import sys, zmq
+s = zmq.Context().socket(zmq.REP)
+s.connect(sys.argv[1])
+while True:
+    m = s.recv(copy=False)
+    if m.bytes == b"stop":
+        break
+    s.send(m, copy=False)
+""";
+
+    private static async Task<Dictionary<int, Stats>> MeasureAsync(int[] sizes, bool quick, Func<string, ProcessStartInfo> server)
     {
         using var req = ZmqContext.Shared.CreateSocket(ZmqSocketType.Req);
         string endpoint = req.Bind("tcp://127.0.0.1:*");
-        var psi = new ProcessStartInfo(Environment.ProcessPath!, [typeof(Floor).Assembly.Location, "--floor-server", endpoint]) { UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) != "dotnet") psi = new ProcessStartInfo(Environment.ProcessPath!, ["--floor-server", endpoint]);
-        using var server = Process.Start(psi)!;
+        using var echo = Process.Start(server(endpoint))!;
         var results = new Dictionary<int, Stats>();
         var frames = new List<ReceivedFrame>();
         try
@@ -39,7 +58,7 @@ internal static class Floor
         finally
         {
             req.Send("stop"u8, more: false);
-            await server.WaitForExitAsync();
+            await echo.WaitForExitAsync();
         }
         return results;
     }

@@ -11,17 +11,27 @@ internal static class MeshCalls
     public sealed record Result(Dictionary<int, Stats> Latency, double Throughput, int ThroughputCalls, int Window,
         double StartupMedianMs, double StartupMinMs, double StartupMaxMs, int StartupRuns);
 
-    private static KernelSpec Spec(string id) => new()
+    /// <summary>The .NET test kernel.</summary>
+    public static KernelSpec DotNetSpec(string id) => new()
     {
         Id = id,
         Launcher = new DotNetLauncher(Path.Combine(AppContext.BaseDirectory, "testkernel", "Mesh.TestKernel.dll")),
         Environment = new Dictionary<string, string?> { ["MESH_MAX_CONCURRENCY"] = "1" },
     };
 
-    public static async Task<Result> MeasureAsync(int[] sizes, bool quick)
+    /// <summary>The Python conformance kernel in the project's kernel venv.</summary>
+    public static KernelSpec PythonSpec(string id, string venv) => new()
+    {
+        Id = id,
+        Launcher = new PythonLauncher(PythonEnvironment.Venv(venv), "mesh_conformance_kernel"),
+        Environment = new Dictionary<string, string?> { ["MESH_MAX_CONCURRENCY"] = "1" },
+    };
+
+    public static async Task<Result> MeasureAsync(int[] sizes, bool quick, Func<string, KernelSpec> spec)
     {
         await using var manager = new KernelManager();
-        var kernel = await manager.StartAsync(Spec("bench"));
+        var kernel = await manager.StartAsync(spec("bench"));
+        var Spec = spec;
         var client = kernel.Client;
         var latency = new Dictionary<int, Stats>();
         foreach (var size in sizes)

@@ -13,7 +13,7 @@ Console.WriteLine();
 
 int[] sizes = [1, 1024, 64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
 var floor = await Floor.MeasureAsync(sizes, quick);
-var mesh = await MeshCalls.MeasureAsync(sizes, quick);
+var mesh = await MeshCalls.MeasureAsync(sizes, quick, MeshCalls.DotNetSpec);
 
 Console.WriteLine("round trip, payload echoed both ways (p50 / p99, microseconds)");
 Console.WriteLine($"{"payload",10} | {"zmq REQ/REP floor",22} | {"Mesh .NET→.NET call",22} | {"p50 ratio",9}");
@@ -26,7 +26,30 @@ foreach (var size in sizes)
 Console.WriteLine();
 Console.WriteLine($"pipelined small calls: {mesh.Throughput:N0} calls/s ({mesh.ThroughputCalls:N0} calls, {mesh.Window} in flight)");
 Console.WriteLine($".NET kernel start-to-ready: median {mesh.StartupMedianMs:F0} ms (min {mesh.StartupMinMs:F0}, max {mesh.StartupMaxMs:F0}, {mesh.StartupRuns} starts)");
+Console.WriteLine();
+
+var venv = Path.Combine(RepoRoot(), ".venv", "kernel");
+var pyFloor = await Floor.MeasurePyzmqAsync(sizes, quick, Path.Combine(venv, "bin", "python"));
+var py = await MeshCalls.MeasureAsync(sizes, quick, id => MeshCalls.PythonSpec(id, venv));
+Console.WriteLine(".NET client → Python kernel (p50 / p99, microseconds)");
+Console.WriteLine($"{"payload",10} | {"pyzmq REQ/REP floor",22} | {"Mesh .NET→Python call",22} | {"p50 ratio",9}");
+foreach (var size in sizes)
+{
+    var f = pyFloor[size];
+    var m = py.Latency[size];
+    Console.WriteLine($"{Format(size),10} | {f.P50,10:F1} / {f.P99,9:F1} | {m.P50,10:F1} / {m.P99,9:F1} | {m.P50 / f.P50,8:F2}x");
+}
+Console.WriteLine();
+Console.WriteLine($"pipelined small calls to Python: {py.Throughput:N0} calls/s");
+Console.WriteLine($"Python kernel start-to-ready: median {py.StartupMedianMs:F0} ms (min {py.StartupMinMs:F0}, max {py.StartupMaxMs:F0}, {py.StartupRuns} starts)");
 return 0;
+
+static string RepoRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "OgClews.sln"))) return dir.FullName;
+    throw new DirectoryNotFoundException("OgClews.sln");
+}
 
 static string Format(int bytes) => bytes switch
 {

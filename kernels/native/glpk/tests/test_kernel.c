@@ -1353,12 +1353,22 @@ static void cancel_group(void)
     tk_id(id);
     tk_submit(&k, id, "solve", arr(a, 1, S(big)), kw(a, 1, "options", kw(a, 1, "method", S("interior"))), 5, -1, &m);
     mesh_message_free(&m);
-    CHECK(wait_for_log(&k, id, "Generating", 30), "translation started");
-    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+    CHECK(wait_for_log(&k, id, "rpi =", 30), "interior-point iterations started");
     dt = cancel_and_wait(&k, id, &m);
-    CHECK(strcmp(state_of(&m), "CANCELLED") == 0 && dt < 1.5, "interior/translation cancelled in %.3f s (%s)", dt, state_of(&m));
-    printf("cancel interior/translation (general lane): %.3f s\n", dt);
+    CHECK(strcmp(state_of(&m), "CANCELLED") == 0 && dt < 1.0, "interior point cancelled in %.3f s (%s)", dt, state_of(&m));
+    printf("cancel interior point (general lane, terminal-hook abort): %.3f s\n", dt);
     mesh_message_free(&m);
+    /* the MathProg translation of a big model: the same abort path */
+    char *bigger = big_lp(600);
+    tk_id(id);
+    tk_submit(&k, id, "solve", arr(a, 1, S(bigger)), NULL, 5, -1, &m);
+    mesh_message_free(&m);
+    CHECK(wait_for_log(&k, id, "Generating cost", 30), "translation started");
+    dt = cancel_and_wait(&k, id, &m);
+    CHECK(strcmp(state_of(&m), "CANCELLED") == 0 && dt < 1.5, "translation cancelled in %.3f s (%s)", dt, state_of(&m));
+    printf("cancel MathProg translation (general lane, terminal-hook abort): %.3f s\n", dt);
+    mesh_message_free(&m);
+    free(bigger);
     healthy(&k, "cancelled solves");
 
     /* task timeout on a solve */

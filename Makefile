@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIG ?= Release
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 dotnet
 
-.PHONY: all deps build demo test test-dotnet bench clean
+.PHONY: all deps build demo test test-dotnet test-python bench clean
 
 all: build
 
@@ -19,10 +19,13 @@ demo: build
 	$(DOTNET) examples/Mesh.Examples.Driver/bin/$(CONFIG)/net10.0/Mesh.Examples.Driver.dll
 
 # Every test suite.
-test: build test-dotnet
+test: build test-dotnet test-python
 
 test-dotnet:
 	$(DOTNET) test OgClews.sln -c $(CONFIG) --no-build -nologo
+
+test-python:
+	cd kernels/python && /usr/bin/python3 -m pytest -q -p no:cacheprovider
 
 bench: build
 	$(DOTNET) run --project bench/Mesh.Benchmarks -c $(CONFIG) --no-build -- $(BENCH_ARGS)

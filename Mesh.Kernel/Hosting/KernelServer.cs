@@ -456,7 +456,7 @@ internal sealed class KernelServer : IDisposable
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or NotSupportedException)
         {
             // The handler returned something the value model cannot encode: report that instead.
-            var err = RemoteError.Protocol(ErrorCode.InternalError, $"result of endpoint '{task.Endpoint.Name}' cannot be encoded: {e.Message}");
+            var err = new RemoteError("mesh.UnencodableResult", $"result of endpoint '{task.Endpoint.Name}' cannot be encoded: {e.Message}", [], (int)ErrorCode.ApplicationError);
             Send(_get, g.Identity, MessageTypes.GetReply, g.RequestId, new Dictionary<string, object?>
             {
                 ["task_id"] = task.TaskId, ["done"] = true, ["task"] = task.ToRecord().ToMap(), ["error"] = err.ToMap(),

@@ -34,7 +34,8 @@ def bind(sock, transport="tcp", ip="127.0.0.1", ipc_dir=None, name="sock"):
     if transport == "ipc":
         if not ipc_dir:
             raise ValueError("ipc transport needs ipc_dir")
-        path = os.path.join(ipc_dir, "%s-%d-%s" % (name, os.getpid(), os.urandom(4).hex()))
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:40]
+        path = os.path.join(ipc_dir, "%s-%d-%s" % (safe, os.getpid(), os.urandom(4).hex()))
         sock.bind("ipc://" + path)
     else:
         sock.bind("tcp://%s:*" % (ip or "127.0.0.1"))

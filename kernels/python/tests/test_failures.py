@@ -1,7 +1,7 @@
 """Kernels that die, fail to start, or are talked to with the wrong key."""
 
-import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -117,11 +117,13 @@ def test_parent_death_exits_4(tmp_path):
     script = (
         "import sys, mesh, os, time\n"
         "k = mesh.launch(%r)\n"
-        "print(k.pid, flush=True)\n"
+        "print(k.pid, k.workdir, flush=True)\n"
         "os._exit(0)\n" % CONFORMANCE_KERNEL)
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                        env=dict(os.environ, PYTHONPATH=PYTHON_ROOT), timeout=30)
-    pid = int(r.stdout.split()[0])
+    pid, workdir = r.stdout.split()[:2]
+    pid = int(pid)
+    shutil.rmtree(workdir, ignore_errors=True)  # its manager died without cleaning up
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         try:

@@ -5,7 +5,6 @@ import struct
 import time
 
 import msgpack
-import pytest
 import zmq
 
 import mesh

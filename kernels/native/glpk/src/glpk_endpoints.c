@@ -294,6 +294,22 @@ static void run_done(run *r)
     mesh_arena_free(r->tmp);
 }
 
+/* Frees the problem and workspace a run left behind (only after a normal return: after a fatal
+ * error or an abort glp_free_env has freed them already and the pointers are cleared). */
+static void release_objects(run *r)
+{
+    /* a workspace whose translation failed may still hold the model file open: close it inside
+     * the task's file context so that the record of open files stays exact */
+    glpk_files_use(&r->files);
+    if (r->P)
+        glp_delete_prob(r->P);
+    if (r->tran)
+        glp_mpl_free_wksp(r->tran);
+    glpk_files_use(NULL);
+    r->P = NULL;
+    r->tran = NULL;
+}
+
 /* Reports a fatal error or an abandoned run as the task's error. */
 static int guarded_failure(run *r, int status)
 {
@@ -1067,7 +1083,9 @@ static int ep_solve(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *
         rc = guarded(&r, solve_body, &j, &status);
         if (status != G_OK)
             rc = guarded_failure(&r, status);
-        else if (rc == 0 && collect_outputs(&r, p.out_dir, j.result) != 0)
+        else
+            release_objects(&r); /* left behind by a failed or cancelled run */
+        if (status == G_OK && rc == 0 && collect_outputs(&r, p.out_dir, j.result) != 0)
             rc = mesh_ctx_fail(ctx, "MemoryError", "out of memory collecting output files");
         if (rc == 0 && o.require_optimal && strcmp(j.res.status, "optimal") != 0)
             rc = mesh_ctx_fail(ctx, "glpk.SolverError", "the problem was not solved to optimality: status %s%s%s",
@@ -1142,15 +1160,10 @@ static int ep_load(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *c
                        .h = h};
         int status;
         rc = guarded(&r, load_body, &lj, &status);
-        if (status != G_OK) {
+        if (status != G_OK)
             rc = guarded_failure(&r, status);
-        } else if (rc != 0) {
-            /* translation failed: free what was built (GLPK objects of this environment) */
-            if (r.P)
-                glp_delete_prob(r.P);
-            if (r.tran)
-                glp_mpl_free_wksp(r.tran);
-        }
+        else
+            release_objects(&r); /* translation failed or was cancelled */
     }
     if (rc == 0) {
         h->id = atomic_fetch_add(&g_handle_seq, 1) + 1;

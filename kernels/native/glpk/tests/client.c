@@ -232,12 +232,16 @@ static int write_connection_file(tk *k, const tk_options *o)
     if (fd < 0)
         return -1;
     FILE *f = fdopen(fd, "w");
+    bool ipc = o && o->ipc;
+    char ipc_dir[300];
+    snprintf(ipc_dir, sizeof ipc_dir, ipc ? "\"%s\"" : "null", k->dir);
     fprintf(f,
             "{\n  \"protocol\": \"MESH/1\",\n  \"kernel_id\": \"%s\",\n  \"key\": \"%s\",\n"
-            "  \"signature_scheme\": \"hmac-sha256\",\n  \"transport\": \"tcp\",\n  \"ip\": \"127.0.0.1\",\n"
-            "  \"ipc_dir\": null,\n  \"registration\": \"%s\",\n  \"parent_pid\": %ld,\n"
+            "  \"signature_scheme\": \"hmac-sha256\",\n  \"transport\": \"%s\",\n  \"ip\": \"127.0.0.1\",\n"
+            "  \"ipc_dir\": %s,\n  \"registration\": \"%s\",\n  \"parent_pid\": %ld,\n"
             "  \"max_message_bytes\": 2147483647,\n  \"heartbeat_ms\": 1000\n}\n",
-            k->kernel_id, k->keystr, k->reg_addr, o && o->parent_pid ? o->parent_pid : (long)getpid());
+            k->kernel_id, k->keystr, ipc ? "ipc" : "tcp", ipc_dir, k->reg_addr,
+            o && o->parent_pid ? o->parent_pid : (long)getpid());
     fclose(f);
     return 0;
 }

@@ -41,6 +41,7 @@ typedef struct {
     bool no_register_reply;  /* do not answer register_request */
     bool refuse;             /* answer accepted: false */
     const char *key;         /* NULL: random 64 hex digits; "" : unsigned */
+    bool ipc;                /* transport "ipc" with ipc_dir = the test's temp directory */
 } tk_options;
 
 /* Starts the kernel (MESH_KERNEL_WRAPPER, e.g. valgrind, is put in front when set) and waits

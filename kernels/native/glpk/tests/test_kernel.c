@@ -1241,6 +1241,38 @@ static void lifecycle_group(void)
     CHECK(code == 4, "parent died -> exit %d after %.2f s", code, test_now() - t0);
     tk_close(&k);
 
+    /* ipc transport: the kernel binds ipc:// endpoints inside ipc_dir */
+    tk_options io = {.ipc = true};
+    REQUIRE(tk_start(&k, &io) == 0, "start with ipc");
+    CHECK(strncmp(k.addr_submit, "ipc://", 6) == 0 && strstr(k.addr_submit, k.dir), "ipc address %s", k.addr_submit);
+    const mesh_value *r = call_ok(&k, &m, "add", arr(a, 2, F(1), F(2)), NULL);
+    CHECK(r && r->u.f64 == 3, "call over ipc");
+    if (m.content)
+        mesh_message_free(&m);
+    stop(&k);
+
+    /* retention: at most MESH_MAX_RETAINED unfetched results, each for MESH_RESULT_TTL seconds */
+    static const char *const ret_env[] = {"MESH_RESULT_TTL=1", "MESH_MAX_RETAINED=3", NULL};
+    REQUIRE(start(&k, ret_env) == 0, "start");
+    char rid[5][33];
+    for (int i = 0; i < 5; i++) {
+        tk_id(rid[i]);
+        tk_submit(&k, rid[i], "add", arr(a, 2, F(i), F(1)), NULL, 5, -1, &m);
+        mesh_message_free(&m);
+        nanosleep(&(struct timespec){0, 30 * 1000 * 1000}, NULL);
+    }
+    nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
+    CHECK(tk_get(&k, rid[0], 0, true, &m) == 0 && mint(m.content, "error.code", 0) == MESH_UNKNOWN_TASK,
+          "oldest result evicted beyond max_retained: %s", error_text(&m));
+    mesh_message_free(&m);
+    CHECK(tk_get(&k, rid[4], 0, true, &m) == 0 && result_of(&m), "newest result retained");
+    mesh_message_free(&m);
+    nanosleep(&(struct timespec){1, 300 * 1000 * 1000}, NULL);
+    CHECK(tk_get(&k, rid[4], 0, true, &m) == 0 && mint(m.content, "error.code", 0) == MESH_UNKNOWN_TASK,
+          "result expired after result_ttl: %s", error_text(&m));
+    mesh_message_free(&m);
+    stop(&k);
+
     /* shutdown_request: drains within grace, refuses new work, reports shutting_down */
     REQUIRE(start(&k, NULL) == 0, "start");
     char sid[33], qid[33];

@@ -1736,6 +1736,8 @@ static void handle_socket(kernel *k, void *sock, bool is_get)
         } else if (is_get && strcmp(type, "get_request") == 0) {
             on_get(k, identity, &msg);
         } else if (!is_get && strcmp(type, "submit_request") == 0) {
+            if (st == MESH_RX_BAD_VALUE)
+                atomic_fetch_add(&k->rejected, 1);
             on_submit(k, identity, &msg, st == MESH_RX_BAD_VALUE, err.message);
         } else if (!is_get && strcmp(type, "cancel_request") == 0) {
             on_cancel(k, identity, &msg);
@@ -1935,11 +1937,20 @@ static void answer_remaining_waiters(kernel *k)
         task *t = task_find(k, w->task_id);
         bool final = t && !t->tomb && is_final(t);
         pthread_mutex_unlock(&k->lock);
-        if (final)
+        if (final) {
             send_get_reply(k, w->identity, w->req_id, w->task_id);
-        else
-            send_error_reply(k, k->s_get, w->identity, w->req_id, MESH_KERNEL_SHUTTING_DOWN,
-                             "the kernel shut down before the task finished");
+        } else {
+            /* a get_reply that ends the long poll: done, with the reason */
+            mesh_arena *a = mesh_arena_new();
+            mesh_value *c = a ? mesh_v_map(a, 4) : NULL;
+            if (c && !mesh_map_put(a, c, "task_id", mesh_v_str(a, w->task_id)) &&
+                !mesh_map_put(a, c, "done", mesh_v_bool(a, true)) &&
+                !mesh_map_put(a, c, "task", mesh_v_nil(a)) &&
+                !mesh_map_put(a, c, "error", protocol_error(a, MESH_KERNEL_SHUTTING_DOWN,
+                                                            "the kernel shut down before the task finished")))
+                send_msg(k, k->s_get, w->identity, w->req_id, "get_reply", c);
+            mesh_arena_free(a);
+        }
         waiter_free(w);
     }
 }

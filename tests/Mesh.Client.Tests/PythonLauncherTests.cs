@@ -66,6 +66,20 @@ public class PythonLauncherTests
     }
 
     [Fact]
+    public async Task A_python_kernel_killed_mid_task_fails_the_call_at_once()
+    {
+        await using var manager = new KernelManager();
+        var kernel = await manager.StartAsync(Spec("py-killed", new PythonLauncher(PythonEnvironment.Venv(KernelVenv), "mesh_conformance_kernel")));
+        var call = kernel.Client.CallAsync<double>("sleep", 30.0);
+        await Task.Delay(300);
+        var sw = Stopwatch.StartNew();
+        TestKernels.Kill(kernel.Pid, 9);
+        var e = await Assert.ThrowsAsync<KernelLostException>(() => call);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1), $"the call failed only after {sw.Elapsed}");
+        Assert.Equal(9, e.Signal);
+    }
+
+    [Fact]
     public void Conda_by_name_runs_through_conda_run_and_honours_CONDA_EXE()
     {
         var fake = FakeConda();

@@ -81,3 +81,32 @@ def test_errors_and_lifecycle_cross_the_language_boundary(dotnet):
     assert h.record["log"] == ["l1", "l2"]
     hs = [dotnet.submit("add", [i, 1]) for i in range(2000)]
     assert [x.get(30) for x in hs] == [i + 1.0 for i in range(2000)]
+
+
+def _example_kernel():
+    if shutil.which("dotnet") is None:
+        return None
+    hits = sorted(glob.glob(os.path.join(REPO, "examples", "Mesh.Examples.Kernel", "bin", "*", "net*",
+                                         "Mesh.Examples.Kernel.dll")), key=os.path.getmtime)
+    return hits[-1] if hits else None
+
+
+@pytest.mark.skipif(_example_kernel() is None, reason="the .NET example kernel is not built")
+def test_python_client_calls_the_dotnet_example_kernel():
+    k = mesh.launch(argv=["dotnet", _example_kernel()], kernel_id="dotnet-example", startup_timeout=60)
+    c = k.client()
+    try:
+        flows = [-1000.0, 300.0, 300.0, 300.0, 300.0, 300.0]
+        expected = sum(f / 1.05 ** t for t, f in enumerate(flows))
+        assert c.call("npv", np.array(flows), 0.05) == pytest.approx(expected, rel=1e-15)
+        plant = {"CapitalPerKw": 1100.0, "FixedPerKwYear": 25.0, "VariablePerMwh": 3.5,
+                 "CapacityFactor": 0.35, "LifeYears": 25}
+        crf = 0.07 * 1.07 ** 25 / (1.07 ** 25 - 1)
+        lcoe = (1100.0 * crf + 25.0) / (8.76 * 0.35) + 3.5
+        assert c.call("lcoe", plant, rate=0.07) == pytest.approx(lcoe, rel=1e-12)
+        curve = c.call("load_duration", np.array([3.0, 9.0, 1.0]))
+        assert list(curve["load"]) == [9.0, 3.0, 1.0]
+        assert list(curve["rank"]) == [1, 2, 3]
+    finally:
+        c.close()
+        assert k.shutdown(grace=0.5, timeout=5) == 0, k.log_tail()

@@ -644,7 +644,7 @@ static int lp_solve(run *r, glp_prob *P, const solve_opts *o, bool warm, solve_r
             return -1;
         }
         int st = glp_mip_status(P);
-        res->objective = glp_mip_obj_val(P);
+        res->objective = st == GLP_UNDEF ? NAN : glp_mip_obj_val(P); /* no integer solution yet */
         if (ret == 0 || ret == GLP_EMIPGAP)
             res->status = st == GLP_OPT ? "optimal" : st == GLP_FEAS ? "feasible" : st == GLP_NOFEAS ? "infeasible" : "undefined";
         else if (ret == GLP_ETMLIM)

@@ -40,7 +40,8 @@ void mesh_key_clear(mesh_key *k);
 /* HMAC-SHA256(key, a || b). */
 void mesh_sign(const mesh_key *k, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
                uint8_t out[MESH_SIG_LEN]);
-/* Constant-time check of a signature frame; an empty key accepts only... anything (unsigned). */
+/* Constant-time check of a signature frame. With an empty key messages are unsigned and the
+ * signature frame is not checked (section 2.1). */
 bool mesh_verify(const mesh_key *k, const uint8_t *sig, size_t siglen, const uint8_t *a,
                  size_t alen, const uint8_t *b, size_t blen);
 

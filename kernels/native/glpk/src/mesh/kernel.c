@@ -1802,10 +1802,14 @@ static double next_deadline(kernel *k, double now)
     return next;
 }
 
-static bool parent_alive(long pid)
+/* The parent is gone when kill(pid, 0) says so, or - if it was our parent process - when we
+ * were re-parented (this also catches a recycled pid). */
+static bool parent_alive(long pid, pid_t start_ppid)
 {
     if (pid <= 0)
         return true;
+    if (pid == (long)start_ppid && getppid() != start_ppid)
+        return false;
     if (kill((pid_t)pid, 0) == 0)
         return true;
     return errno != ESRCH;
@@ -1977,6 +1981,7 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
     mesh_key_set(&k->key, cfg->key);
     mesh_new_id(k->session);
     k->pid = getpid();
+    pid_t start_ppid = getppid();
     gethostname(k->hostname, sizeof k->hostname - 1);
     k->start_mono = now_mono();
     pthread_mutex_init(&k->lock, NULL);
@@ -2095,7 +2100,7 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
         sweep(k, now);
         if (now - last_parent_check >= 1.0) {
             last_parent_check = now;
-            if (!parent_alive(cfg->parent_pid)) {
+            if (!parent_alive(cfg->parent_pid, start_ppid)) {
                 fprintf(stderr, "mesh kernel: parent process %ld died, exiting\n", cfg->parent_pid);
                 code = MESH_EXIT_PARENT_DIED;
                 break;

@@ -27,7 +27,4 @@ int mesh_recv(void *sock, mesh_frames *out, int flags);
 /* Sends frames as one multipart message; the caller keeps its references. 0 on success. */
 int mesh_send(void *sock, mesh_buf *const *frames, size_t n, int flags);
 
-/* Wraps a zmq identity frame copy etc.: a mesh_buf over a copy of bytes. */
-#define mesh_frame_copy(p, n) mesh_buf_copy((p), (n))
-
 #endif

@@ -35,6 +35,7 @@ public sealed class MeshKernel
     private readonly KernelOptions _options;
     private readonly string[] _args;
     private readonly EndpointRegistry _registry = new();
+    private readonly Dictionary<string, object> _exports = new(StringComparer.Ordinal);
 
     internal MeshKernel(IHost host, KernelOptions options, string[] args)
     {
@@ -64,6 +65,23 @@ public sealed class MeshKernel
         return this;
     }
 
+    /// <summary>
+    /// Exports an object by name for proxies (docs/protocol.md section 9): clients reach it with
+    /// <c>mesh.root(name)</c> and call its public members. Only exported roots, and the objects their
+    /// members return, are reachable.
+    /// </summary>
+    public MeshKernel Export(string name, object instance)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(instance);
+        if (instance is Type t) instance = new Proxies.ExportedType(t);
+        if (!_exports.TryAdd(name, instance)) throw new InvalidOperationException($"'{name}' is already exported");
+        return this;
+    }
+
+    /// <summary>Exports a type by name: calling its reference constructs instances.</summary>
+    public MeshKernel Export<T>(string name) => Export(name, typeof(T));
+
     /// <summary>Serves until a shutdown request, SIGTERM/SIGINT, or <paramref name="cancellationToken"/>; returns the process exit code.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
@@ -83,7 +101,7 @@ public sealed class MeshKernel
         }
 
         TaskOutputWriter.Install();
-        using var server = new KernelServer(info, _options, _registry, logger);
+        using var server = new KernelServer(info, _options, _registry, logger, _exports);
         var addresses = server.Bind();
         server.Start();
         try { Registration.Register(info, addresses, server.KernelInfo(), _options.RegistrationTimeout); }

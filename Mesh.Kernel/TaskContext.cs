@@ -38,5 +38,8 @@ public sealed class TaskContext
     /// <summary>Appends a line to the task's log.</summary>
     public void Log(string line) => _task.AppendLog(line);
 
+    /// <summary>The client session that submitted the task (owner of references it receives).</summary>
+    public string Session => _task.Session;
+
     internal KernelTask Task => _task;
 }

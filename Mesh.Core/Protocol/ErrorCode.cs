@@ -35,4 +35,14 @@ public enum ErrorCode
     KernelLost = 1109,
     /// <summary>A bug in the kernel; it keeps running.</summary>
     InternalError = 1110,
+    /// <summary>No object with that id (released, expired, never existed).</summary>
+    ProxyUnknownObject = 1201,
+    /// <summary>Outside the allow-list (dunder, reflection, machinery).</summary>
+    ProxyForbidden = 1202,
+    /// <summary>deref of an object that is not plain data.</summary>
+    ProxyNotData = 1203,
+    /// <summary>No public member of that name.</summary>
+    ProxyUnknownMember = 1204,
+    /// <summary>root of a name the kernel does not export.</summary>
+    ProxyNotExported = 1205,
 }

@@ -105,6 +105,14 @@ public static class ValueDecoder
                     r.Leave();
                     return t;
                 }
+            case ValueEncoder.ReferenceExt:
+                {
+                    var inner = new MessagePackReader(payload, 2);
+                    if (inner.ReadArrayHeader() != 3) throw new MessagePackFormatException("reference payload must be [object_id, type_name, kernel_id]", r.Position);
+                    var reference = new RemoteReference(inner.ReadUInt64(), inner.ReadString() ?? "", inner.ReadString() ?? "");
+                    inner.EnsureEnd();
+                    return reference;
+                }
             default: return new MessagePackExtension(type, payload.ToArray());
         }
     }

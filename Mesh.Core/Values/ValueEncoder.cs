@@ -22,6 +22,9 @@ public static class ValueEncoder
     /// <summary>Ext type of a table.</summary>
     public const sbyte TableExt = 2;
 
+    /// <summary>Ext type of a remote object reference.</summary>
+    public const sbyte ReferenceExt = 3;
+
     /// <summary>Ext type of a timestamp.</summary>
     public const sbyte TimestampExt = -1;
 
@@ -50,6 +53,8 @@ public static class ValueEncoder
             case DateTimeOffset dto: w.Write(dto.UtcDateTime); return;
             case MessagePackExtension ext: w.WriteExtension(ext.Type, ext.Data); return;
             case MessagePackTimestamp ts: w.WriteTimestamp(ts.Seconds, ts.Nanoseconds); return;
+            case RemoteReference reference: WriteReference(ref w, reference); return;
+            case IRemoteReference proxy: WriteReference(ref w, proxy.Reference); return;
             case MessagePackMap pairs:
                 w.WriteMapHeader(pairs.Entries.Count);
                 foreach (var (k, v) in pairs.Entries)
@@ -133,6 +138,17 @@ public static class ValueEncoder
             w.WriteRaw(scratch.WrittenSpan);
             w.WriteBinary(nd.AsBytes());
         }
+    }
+
+    private static void WriteReference(ref MessagePackWriter w, RemoteReference r)
+    {
+        var scratch = new ArrayBufferWriter<byte>(64);
+        var p = new MessagePackWriter(scratch);
+        p.WriteArrayHeader(3);
+        p.Write(r.ObjectId);
+        p.Write(r.TypeName);
+        p.Write(r.KernelId);
+        w.WriteExtension(ReferenceExt, scratch.WrittenSpan);
     }
 
     private static void WriteTable(ref MessagePackWriter w, Table table, List<NDArray> buffers, int depth)

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Reflection;
 using Mesh.Values;
 
@@ -11,22 +12,31 @@ namespace Mesh.Kernel.Dispatch;
 /// </summary>
 internal sealed class Endpoint
 {
-    private readonly Delegate _handler;
     private readonly ParameterInfo[] _parameters;
     private readonly ParameterKind[] _kinds;
     private readonly string[] _wireNames;
     private readonly Func<object?, Task<object?>>? _unwrap;
-    private readonly Func<object?[], object?> _invoke;
-
+    private readonly Func<object?, object?[], object?> _invoke;
+    private readonly object? _target;
     private readonly IServiceProvider? _services;
 
+    /// <summary>An endpoint served by a delegate (minimal-API style).</summary>
     public Endpoint(string name, Delegate handler, string? doc, IServiceProvider? services = null, Func<Type, bool>? isService = null)
+        : this(name, handler.Method.GetParameters(), handler.Method.ReturnType, Invokers.ForDelegate(handler), null, doc, services, isService) { }
+
+    /// <summary>A method or constructor bound on demand (proxies): <paramref name="target"/> is the instance, null for constructors.</summary>
+    public Endpoint(string name, MethodBase method, object? target)
+        : this(name, method.GetParameters(), method is MethodInfo m ? m.ReturnType : method.DeclaringType!, Invokers.For(method), target, null, null, null) { }
+
+    private Endpoint(string name, ParameterInfo[] parameters, Type returnType, Func<object?, object?[], object?> invoke, object? target,
+        string? doc, IServiceProvider? services, Func<Type, bool>? isService)
     {
         Name = name;
         Doc = doc ?? "";
-        _handler = handler;
         _services = services;
-        _parameters = handler.Method.GetParameters();
+        _parameters = parameters;
+        _invoke = invoke;
+        _target = target;
         _kinds = _parameters.Select(p =>
         {
             var kind = Classify(p);
@@ -36,25 +46,7 @@ internal sealed class Endpoint
             return injectable ? ParameterKind.Service : kind;
         }).ToArray();
         _wireNames = _parameters.Select(p => p.Name ?? $"arg{p.Position}").ToArray();
-        _unwrap = ResultUnwrapper.For(handler.Method.ReturnType);
-        _invoke = CompileInvoker(handler);
-    }
-
-    /// <summary>
-    /// Compiles <c>args =&gt; handler((T0)args[0], (T1)args[1], ...)</c> once, so a call costs a
-    /// delegate invocation instead of a reflection invoke.
-    /// </summary>
-    private static Func<object?[], object?> CompileInvoker(Delegate handler)
-    {
-        var args = System.Linq.Expressions.Expression.Parameter(typeof(object?[]), "args");
-        var parameters = handler.Method.GetParameters();
-        var converted = parameters.Select((p, i) => (System.Linq.Expressions.Expression)System.Linq.Expressions.Expression.Convert(
-            System.Linq.Expressions.Expression.ArrayIndex(args, System.Linq.Expressions.Expression.Constant(i)), p.ParameterType)).ToArray();
-        var call = System.Linq.Expressions.Expression.Invoke(System.Linq.Expressions.Expression.Constant(handler), converted);
-        System.Linq.Expressions.Expression body = handler.Method.ReturnType == typeof(void)
-            ? System.Linq.Expressions.Expression.Block(call, System.Linq.Expressions.Expression.Constant(null, typeof(object)))
-            : System.Linq.Expressions.Expression.Convert(call, typeof(object));
-        return System.Linq.Expressions.Expression.Lambda<Func<object?[], object?>>(body, args).Compile();
+        _unwrap = ResultUnwrapper.For(returnType);
     }
 
     public string Name { get; }
@@ -149,8 +141,40 @@ internal sealed class Endpoint
                     break;
             }
         }
-        var result = _invoke(args);
+        var result = _invoke(_target, args);
         return _unwrap is null ? result : await _unwrap(result).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Compiled invokers: a call costs a delegate invocation, not a reflection invoke.</summary>
+internal static class Invokers
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<MethodBase, Func<object?, object?[], object?>> Cache = new();
+
+    /// <summary><c>(_, args) =&gt; handler((T0)args[0], ...)</c> for a delegate.</summary>
+    public static Func<object?, object?[], object?> ForDelegate(Delegate handler) =>
+        Compile(handler.GetType().GetMethod("Invoke")!, Expression.Constant(handler));
+
+    /// <summary><c>(target, args) =&gt; ((T)target).M((T0)args[0], ...)</c>, or <c>new T(...)</c> for a constructor.</summary>
+    public static Func<object?, object?[], object?> For(MethodBase method) => Cache.GetOrAdd(method, m => Compile(m, null));
+
+    private static Func<object?, object?[], object?> Compile(MethodBase method, Expression? fixedTarget)
+    {
+        var target = Expression.Parameter(typeof(object), "target");
+        var args = Expression.Parameter(typeof(object?[]), "args");
+        var converted = method.GetParameters().Select((p, i) => (Expression)Expression.Convert(
+            Expression.ArrayIndex(args, Expression.Constant(i)), p.ParameterType)).ToArray();
+        Expression call = method switch
+        {
+            ConstructorInfo c => Expression.New(c, converted),
+            MethodInfo m when m.IsStatic => Expression.Call(m, converted),
+            MethodInfo m => Expression.Call(fixedTarget ?? Expression.Convert(target, m.DeclaringType!), m, converted),
+            _ => throw new NotSupportedException(method.ToString()),
+        };
+        Expression body = call.Type == typeof(void)
+            ? Expression.Block(call, Expression.Constant(null, typeof(object)))
+            : Expression.Convert(call, typeof(object));
+        return Expression.Lambda<Func<object?, object?[], object?>>(body, target, args).Compile();
     }
 }
 

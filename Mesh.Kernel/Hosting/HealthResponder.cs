@@ -45,6 +45,7 @@ internal sealed class HealthResponder(ZmqSocket socket, Signer signer, KernelSer
     {
         if (truncated || frames.Count < 1) throw new ProtocolException(ErrorCode.MalformedMessage, "bad health frames");
         var msg = Envelope.Parse(signer, frames, identityFrames: 1);
+        server.Touch(msg.Header.Session);
         object content;
         string type;
         if (msg.Header.Type == MessageTypes.HealthRequest)

@@ -44,8 +44,18 @@ internal sealed class KernelServer : IDisposable
     private volatile bool _shuttingDown;
     private volatile bool _stopIo;
 
-    public KernelServer(ConnectionInfo info, KernelOptions options, EndpointRegistry registry, ILogger logger)
+    private readonly Proxies.ObjectTable _objects;
+    private readonly Proxies.ProxyService _proxies;
+    private readonly TimeSpan _lease;
+    private DateTime _nextLeaseSweep = DateTime.UtcNow;
+
+    public KernelServer(ConnectionInfo info, KernelOptions options, EndpointRegistry registry, ILogger logger,
+        IReadOnlyDictionary<string, object>? exports = null)
     {
+        _objects = new Proxies.ObjectTable(info.KernelId);
+        _proxies = new Proxies.ProxyService(_objects, exports ?? new Dictionary<string, object>(), info.KernelId);
+        _proxies.Register(registry);
+        _lease = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("MESH_PROXY_LEASE"), System.Globalization.CultureInfo.InvariantCulture, out var l) && l > 0 ? l : 30);
         _info = info;
         _options = options;
         _registry = registry;
@@ -74,6 +84,9 @@ internal sealed class KernelServer : IDisposable
     public Task Completion => _completion.Task;
 
     public void CountRejected() => Interlocked.Increment(ref _rejected);
+
+    /// <summary>Renews the proxy lease of the session that sent a message (any port).</summary>
+    public void Touch(string session) => _objects.Touch(session);
 
     /// <summary>Binds the three ports on the OS-chosen addresses and returns them.</summary>
     public (string Health, string Submit, string Get) Bind()
@@ -180,6 +193,7 @@ internal sealed class KernelServer : IDisposable
                 if (truncated) throw new ProtocolException(ErrorCode.MalformedMessage, $"more than {MaxFramesPerMessage} frames");
                 if (frames.Count < 1) throw new ProtocolException(ErrorCode.MalformedMessage, "no routing frame");
                 msg = Envelope.Parse(_signer, frames, identityFrames: 1);
+                _objects.Touch(msg.Header.Session);
                 handler(msg);
             }
             catch (ProtocolException e)
@@ -307,8 +321,9 @@ internal sealed class KernelServer : IDisposable
         else if (_queue.Count >= _options.MaxQueued) reject = RemoteError.Protocol(ErrorCode.QueueFull, $"the queue holds {_options.MaxQueued} tasks");
         else
         {
-            try { bound = endpoint.Bind(args, kwargs); }
+            try { bound = endpoint.Bind((object?[])_proxies.Resolve(args)!, (Dictionary<string, object?>)_proxies.Resolve(kwargs)!); }
             catch (ArgumentBindingException e) { reject = RemoteError.Protocol(ErrorCode.BadArguments, e.Message); }
+            catch (Proxies.ProxyException e) { reject = RemoteError.Protocol(e.Code, e.Message); }
         }
         if (reject is not null)
         {
@@ -324,7 +339,7 @@ internal sealed class KernelServer : IDisposable
             }
             return;
         }
-        var task = new KernelTask(taskId, endpoint!, bound!, priority, timeout, retries, metadata, msg.Identity,
+        var task = new KernelTask(taskId, endpoint!, bound!, priority, timeout, retries, metadata, msg.Identity, msg.Header.Session,
             _sequence++, _options.MaxLogLines, OnProgress)
         {
             QueuedAt = DateTime.UtcNow,
@@ -516,6 +531,11 @@ internal sealed class KernelServer : IDisposable
             }
             if (empty is not null) foreach (var id in empty) _parked.Remove(id);
         }
+        if (now >= _nextLeaseSweep)
+        {
+            _nextLeaseSweep = now.AddSeconds(Math.Min(1, _lease.TotalSeconds / 4));
+            _objects.ExpireSessions(_lease);
+        }
         while (_finishedOrder.TryPeek(out var oldest))
         {
             if (!oldest.Retained) { _finishedOrder.Dequeue(); continue; }
@@ -567,6 +587,14 @@ internal sealed class KernelServer : IDisposable
             return task.CancelReason == ErrorCode.TaskTimeout
                 ? (TaskState.Error, null, RemoteError.Protocol(ErrorCode.TaskTimeout, $"task '{task.TaskId}' exceeded its timeout of {task.Timeout!.Value.TotalSeconds:g} s"))
                 : (TaskState.Cancelled, null, RemoteError.Protocol(ErrorCode.TaskCancelled, $"task '{task.TaskId}' was cancelled while running"));
+        }
+        catch (Proxies.ProxyException e)
+        {
+            return (TaskState.Error, null, RemoteError.Protocol(e.Code, e.Message));
+        }
+        catch (Proxies.ProxyArgumentException e)
+        {
+            return (TaskState.Error, null, RemoteError.Protocol(ErrorCode.BadArguments, e.Message));
         }
         catch (Exception e)
         {

@@ -15,8 +15,9 @@ internal sealed class KernelTask
     private int _state;
 
     public KernelTask(string taskId, Endpoint endpoint, object?[] boundArgs, int priority, TimeSpan? timeout,
-        int retries, IReadOnlyDictionary<string, object?> metadata, byte[] submitter, long sequence, int maxLogLines, Action<KernelTask, object?, string?> progressSink)
+        int retries, IReadOnlyDictionary<string, object?> metadata, byte[] submitter, string session, long sequence, int maxLogLines, Action<KernelTask, object?, string?> progressSink)
     {
+        Session = session;
         TaskId = taskId;
         Endpoint = endpoint;
         BoundArgs = boundArgs;
@@ -43,6 +44,8 @@ internal sealed class KernelTask
     /// <summary>Routing identity of the submit socket that sent it (for progress messages).</summary>
     public byte[] Submitter { get; }
     public long Sequence { get; }
+    /// <summary>Header session of the submitter.</summary>
+    public string Session { get; }
     public CancellationTokenSource Cancellation { get; } = new();
 
     public TaskState State

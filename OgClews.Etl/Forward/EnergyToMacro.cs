@@ -32,18 +32,29 @@ public static class EnergyToMacro
         var dc = ResultChecks.RequireColumns(demand, "final energy", Dimensions.Region, Dimensions.Fuel, Dimensions.Year);
         int[] axis = YearAxis(demand, dc[2], data);
         int n = axis.Length;
-        var demandPos = ResultChecks.CheckYears(demand, dc[2], axis, o.AllowSparseYears);
+        // Demand lists only non-zero entries (model.mod filters Demand <> 0): missing rows are zeros.
+        var demandPos = ResultChecks.CheckYears(demand, dc[2], axis, sparse: true);
         ResultChecks.CheckNonNegative(demand, o.NegativeTolerance, "demand");
         var finalEnergy = ResultChecks.SumByYear(demand, demandPos, n);
         for (int i = 0; i < n; i++)
-            if (finalEnergy[i] <= 0) throw new EtlException(demand.Source, null, demand.ValueColumn, $"no final demand in year {axis[i]}: the cost per unit of final energy is undefined");
+        {
+            if (finalEnergy[i] > 0) continue;
+            int year = i;
+            int after = Array.FindIndex(demandPos, p => p > year);
+            if (!demandPos.Contains(i))
+                throw after >= 0
+                    ? demand.Error(after, Dimensions.Year, $"year {axis[i]} is missing: no final demand in it (the cost per unit of final energy is undefined)")
+                    : new EtlException(demand.Source, null, demand.SourceColumnName(Dimensions.Year), $"year {axis[i]} is missing: no final demand in it");
+            throw new EtlException(demand.Source, null, demand.ValueColumn, $"the final demand of year {axis[i]} is zero: the cost per unit of final energy is undefined");
+        }
 
         // ---- costs ----
         var capital = Load(results, "CapitalInvestment", "the energy cost index and investment", axis, techs, o, Dimensions.Region, Dimensions.Technology, Dimensions.Year);
         var fixedCost = Load(results, "AnnualFixedOperatingCost", "the energy cost index", axis, techs, o, Dimensions.Region, Dimensions.Technology, Dimensions.Year);
         var variable = Load(results, "AnnualVariableOperatingCost", "the energy cost index", axis, techs, o, Dimensions.Region, Dimensions.Technology, Dimensions.Year);
+        // AnnualFuelImportCost has rows only where the import technology outputs the fuel in that year: sparse by nature.
         Loaded? imports = results.Find("AnnualFuelImportCost") is null ? null
-            : Load(results, "AnnualFuelImportCost", "the fuel import bill", axis, techs, o, Dimensions.Region, Dimensions.Technology, Dimensions.Year);
+            : Load(results, "AnnualFuelImportCost", "the fuel import bill", axis, techs, o with { AllowSparseYears = true }, Dimensions.Region, Dimensions.Technology, Dimensions.Year);
         foreach (var l in new[] { capital, fixedCost, variable, imports })
             if (l is not null) ResultChecks.CheckNonNegative(l.Table, o.NegativeTolerance, "cost");
 
@@ -113,7 +124,11 @@ public static class EnergyToMacro
         if (price is not null)
         {
             series.Add(new(MacroSeries.EnergyPrice, price));
-            series.Add(new(MacroSeries.EnergyPriceIndex, price.Select(p => price[0] > 0 ? p / price[0] : double.NaN).ToArray()));
+            int b = o.PriceIndexBaseYear is int year ? year - axis[0] : 0;
+            if (b < 0 || b >= n)
+                throw new EtlException("options", null, "PriceIndexBaseYear", $"{o.PriceIndexBaseYear} is not a model year ({axis[0]}-{axis[^1]})");
+            double basePrice = price[b];
+            series.Add(new(MacroSeries.EnergyPriceIndex, price.Select(p => basePrice > 0 ? p / basePrice : double.NaN).ToArray()));
         }
         series.Add(new(MacroSeries.Emissions, emissionSum));
         series.Add(new(MacroSeries.CarbonPrice, carbonPrice));

@@ -45,6 +45,13 @@ public sealed record EnergyToMacroOptions
     /// </summary>
     public double? ModelDiscountRate { get; init; }
 
+    /// <summary>
+    /// Base year of <c>energy_price_index</c>. Null (default): the first model year. The first year's
+    /// duals often hold only operating costs (existing capacity is slack), so a later base year can
+    /// be the more representative reference.
+    /// </summary>
+    public int? PriceIndexBaseYear { get; init; }
+
     /// <summary>Carbon price in $/t CO2 (= M$/Mt) for every year. Default 0.</summary>
     public double CarbonPrice { get; init; }
 
@@ -61,9 +68,11 @@ public sealed record EnergyToMacroOptions
     public IReadOnlyCollection<string>? Technologies { get; init; }
 
     /// <summary>
-    /// False (default): every key of a table must have a row for every model year, as
-    /// models/energy/model.mod writes them (a missing year is an error). True: missing rows are zeros,
-    /// for solvers/exports that drop zero rows.
+    /// False (default): every key of a cost, emission or price table must have a row for every model
+    /// year, as models/energy/model.mod writes them (a missing year is an error). True: missing rows
+    /// are zeros, for solvers/exports that drop zero rows. <c>Demand</c> and <c>AnnualFuelImportCost</c>
+    /// are always read as sparse (the model writes them only where they can be non-zero); a year
+    /// without any final demand is an error either way.
     /// </summary>
     public bool AllowSparseYears { get; init; }
 

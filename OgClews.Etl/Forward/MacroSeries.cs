@@ -23,7 +23,7 @@ public static class MacroSeries
     public const string FinalEnergy = "final_energy";
     /// <summary>Demand-weighted marginal cost of final energy, M$/PJ = $/GJ.</summary>
     public const string EnergyPrice = "energy_price";
-    /// <summary>Energy price relative to the first year.</summary>
+    /// <summary>Energy price relative to the base year (the first year unless <see cref="EnergyToMacroOptions.PriceIndexBaseYear"/>); NaN when the base price is not positive.</summary>
     public const string EnergyPriceIndex = "energy_price_index";
     /// <summary>Emissions, Mt.</summary>
     public const string Emissions = "emissions";

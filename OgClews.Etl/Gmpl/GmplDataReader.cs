@@ -246,7 +246,7 @@ public static class GmplDataReader
                 {
                     var v = Next();
                     if (!v.IsValue)
-                        throw Error(v, name, $"row '{rowTok.Text}' has {c} values but the table has {columns.Count} columns (found {Describe(v)})");
+                        throw Error(rowTok, name, $"row '{rowTok.Text}' has {c} values but the table has {columns.Count} columns (found {Describe(v)})");
                     if (v.Text == ".") continue;
                     var keys = transpose ? new[] { columns[c], rowTok.Text } : new[] { rowTok.Text, columns[c] };
                     var index = Fill(slice, keys);

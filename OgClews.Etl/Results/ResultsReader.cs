@@ -105,6 +105,9 @@ public static class ResultsReader
                         col[i] = string.IsNullOrEmpty(s[i]) ? throw new EtlException(source, i + 1, names[c], "empty index value") : s[i]!;
                     index.Add(col);
                     break;
+                case NDArray when n == 0: // an empty table: every column typed as numbers, none is data
+                    index.Add([]);
+                    break;
                 case NDArray nd when Dimensions.IsNumericDimension(canon):
                     var d = ToDoubles(nd, source, names[c]);
                     var ycol = new string[n];

@@ -98,7 +98,8 @@ public static class MacroToEnergy
                 if (!(interest[y] > -0.5 && interest[y] < 1))
                     throw new EtlException(paths.Source, paths.RowOf(at[y]), paths.ColumnName(MacroPaths.InterestRateColumn),
                         $"interest rate {interest[y]} in {years[y]} is outside (-0.5, 1): give it as a fraction (0.04 = 4 %)");
-            rate = interest.Average() + o.DiscountRatePremium;
+            // decimal mean: a constant 0.05 path gives exactly 0.05 in the data file
+            rate = (double)(interest.Sum(x => (decimal)x) / interest.Length) + o.DiscountRatePremium;
             if (!(rate > -1)) throw new EtlException("options", null, "DiscountRatePremium", $"the discount rate {rate} must be above -1");
         }
         var replaced = rate is null ? new[] { "SpecifiedAnnualDemand" } : ["SpecifiedAnnualDemand", "DiscountRate"];
@@ -146,7 +147,7 @@ public static class MacroToEnergy
         sb.Append($"# Sets {string.Join(" and ", replaced)}. GMPL refuses a parameter that two data files both set:\n");
         sb.Append("# load the base data with these parameters removed (GmplDataReader.RemoveParameters), then this file:\n");
         sb.Append("#   glpsol -m model.mod -d base_without_them.dat -d this_file.dat\n");
-        sb.Append("data;\n\n# PJ/yr\nparam SpecifiedAnnualDemand default 0 :=\n");
+        sb.Append("data;\n\n# PJ/yr (no default clause: GMPL refuses one when the model declares a default)\nparam SpecifiedAnnualDemand :=\n");
         string header = string.Join(' ', demand.Years.Select(y => y.ToString(CultureInfo.InvariantCulture)));
         for (int r = 0; r < demand.Regions.Count; r++)
         {

@@ -7,6 +7,18 @@ switch (Environment.GetEnvironmentVariable("MESH_TEST_FAULT"))
     case "crash-at-startup":
         Console.Error.WriteLine("test kernel: failing at startup on purpose (MESH_TEST_FAULT=crash-at-startup)");
         return 17;
+    case "hold-references":
+        // A client process for lease tests: takes N references to new Counters, then waits to be killed.
+        {
+            var client = Mesh.Client.Client.Connect(args[0]);
+            var counterType = await client.CallAsync("mesh.root", Mesh.Client.Arguments.Of("Counter"));
+            int n = int.Parse(args[1]);
+            await Task.WhenAll(Enumerable.Range(0, n).Select(i => client.CallAsync("mesh.call",
+                Mesh.Client.Arguments.Of(counterType, new object?[] { (long)i }, new Dictionary<string, object?>()))));
+            Console.WriteLine("holding");
+            await Task.Delay(Timeout.Infinite);
+            return 0;
+        }
     case "hang-at-startup":
         Console.Error.WriteLine("test kernel: hanging at startup on purpose");
         await Task.Delay(Timeout.Infinite);
@@ -76,4 +88,42 @@ kernel.Map("spin", (double seconds) =>
     return n;
 });
 
+// Proxy conformance objects (docs/conformance.md).
+kernel.Export<Counter>("Counter");
+kernel.Export<Policy>("Policy");
+kernel.Export<Records>("Records");
+kernel.Export<Calculator>("Calculator");
+kernel.Export("store", new Dictionary<string, object?>());
+
 return await kernel.RunAsync();
+
+public sealed class Counter(long start = 0)
+{
+    public long Value { get; set; } = start;
+    public long Add(long n) => Value += n;
+    public Dictionary<string, object?> Snapshot() => new() { ["value"] = Value };
+    public void Fail(string message) => throw new ArgumentException(message);
+    public Type Machinery() => typeof(Counter); // must be refused: types are never handed out
+}
+
+public sealed class Policy(double rate)
+{
+    public double Rate { get; set; } = rate;
+}
+
+public sealed class Records(double[] values)
+{
+    public double[] Values { get; } = values;
+    public double Total()
+    {
+        double s = 0;
+        foreach (var v in Values) s += v;
+        return s;
+    }
+}
+
+public sealed class Calculator(Policy policy, Records records)
+{
+    public Policy Policy { get; } = policy;
+    public double Run() => Policy.Rate * records.Total();
+}

@@ -71,6 +71,15 @@ public class ResultsReaderTests
     }
 
     [Fact]
+    public void An_empty_kernel_table_keeps_its_index_columns()
+    {
+        // the GLPK kernel types every column of a header-only CSV as float64
+        var t = ResultsReader.FromTable("Demand", new Table().Add("REGION", Array.Empty<double>()).Add("YEAR", Array.Empty<double>()).Add("VALUE", Array.Empty<double>()));
+        Assert.Equal(["REGION", "YEAR"], t.IndexColumns);
+        Assert.Equal(0, t.RowCount);
+    }
+
+    [Fact]
     public void A_table_without_a_value_column_is_an_error()
     {
         var e = Assert.Throws<EtlException>(() => ResultsReader.FromTable("X", new Table().Add("REGION", new string?[] { "R1" }).Add("cost", new[] { 1.0 })));

@@ -24,7 +24,8 @@ internal static class TestFiles
 
     public static string TempDir(string prefix)
     {
-        string dir = Path.Combine(Path.GetTempPath(), $"ogclews-etl-{prefix}-{Guid.NewGuid():N}");
+        // short: GMPL symbols (ResultsPath & "/TotalTechnologyAnnualActivity.csv") may not exceed 100 characters
+        string dir = Path.Combine(Path.GetTempPath(), $"etl-{prefix[..Math.Min(prefix.Length, 8)]}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(dir);
         return dir;
     }
@@ -47,8 +48,10 @@ internal static class TestFiles
         var stderr = p.StandardError.ReadToEndAsync();
         string stdout = p.StandardOutput.ReadToEnd();
         Assert.True(p.WaitForExit(60_000), "glpsol did not finish in 60 s");
+        // glpsol exits with 0 even when the LP is infeasible or writing the tables fails
         if (requireOptimal)
-            Assert.True(stdout.Contains("OPTIMAL LP SOLUTION FOUND", StringComparison.Ordinal), $"glpsol did not solve:\n{stdout}\n{stderr.Result}");
+            Assert.True(stdout.Contains("OPTIMAL LP SOLUTION FOUND", StringComparison.Ordinal) && !stdout.Contains("error", StringComparison.OrdinalIgnoreCase),
+                $"glpsol did not solve or failed afterwards:\n{stdout}\n{stderr.Result}");
         return stdout + stderr.Result;
     }
 

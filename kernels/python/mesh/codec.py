@@ -5,11 +5,13 @@
 * ``numpy.ndarray`` <-> ext 1: the array bytes travel inline (bin, <= 1024 bytes) or as a
   buffer frame (> 1024 bytes), never element by element;
 * :class:`mesh.Table` <-> ext 2;
+* :class:`mesh.Ref` <-> ext 3 (a remote object reference, section 9.1); objects deriving from
+  :class:`mesh.ref.Referent` (client proxies) are written as the reference they hold;
 * ext -1 timestamps <-> ``datetime`` in UTC (or ``msgpack.Timestamp`` when the value has
   sub-microsecond nanoseconds or lies outside ``datetime``'s years 1..9999, so nothing is lost).
 
 Decoding checks every length against the bytes remaining, limits nesting to 64 levels, rejects
-trailing bytes and validates ext 1/2 payloads. Decoded arrays are read-only views on the
+trailing bytes and validates ext 1/2/3 payloads. Decoded arrays are read-only views on the
 received bytes (no copy); call ``.copy()`` to get a writable array.
 """
 
@@ -20,11 +22,12 @@ import msgpack
 import numpy as np
 
 from .errors import ArraySizeError, DecodeError
+from .ref import Ref, Referent
 from .table import Table
 
 EXT_NDARRAY = 1
 EXT_TABLE = 2
-EXT_REMOTE_OBJECT = 3  # reserved for the proxy protocol (section 9)
+EXT_REF = 3  # remote object reference (section 9.1)
 INLINE_LIMIT = 1024
 MAX_DEPTH = 64
 
@@ -85,6 +88,11 @@ def _timestamp_of(d):
     return _Timestamp(seconds, delta.microseconds * 1000)
 
 
+def _ref_ext(ref):
+    return _ExtType(EXT_REF, _packb([ref.object_id, ref.type_name, ref.kernel_id],
+                                    use_bin_type=True))
+
+
 def _make_default(buffers):
     def default(obj):
         if isinstance(obj, np.ndarray):
@@ -98,6 +106,10 @@ def _make_default(buffers):
             return obj.item()
         if isinstance(obj, _dt.datetime):
             return _timestamp_of(obj)
+        if type(obj) is Ref:
+            return _ref_ext(obj)
+        if isinstance(obj, Referent):
+            return _ref_ext(obj.__mesh_ref__())
         # strict_types=True sends subclasses of the built-in types here (so that a Table is
         # not packed as a plain map); pack them as their base type.
         if isinstance(obj, (tuple, list, set, frozenset)):
@@ -231,12 +243,25 @@ def _decode_table(payload, refs):
     return table
 
 
+def _decode_ref(payload):
+    try:
+        parts = _unpackb(payload, raw=False, use_list=True)
+    except Exception as e:
+        raise DecodeError("reference payload: %s" % e) from None
+    if (type(parts) is not list or len(parts) != 3 or type(parts[0]) is not int or parts[0] < 0
+            or type(parts[1]) is not str or type(parts[2]) is not str):
+        raise DecodeError("reference payload must be [object_id: uint, type_name: str, kernel_id: str]")
+    return Ref(parts[0], parts[1], parts[2])
+
+
 def _make_ext_hook(refs):
     def ext_hook(code, data):
         if code == EXT_NDARRAY:
             return _decode_ndarray(data, refs)
         if code == EXT_TABLE:
             return _decode_table(data, refs)
+        if code == EXT_REF:
+            return _decode_ref(data)
         return _ExtType(code, data)
 
     return ext_hook
@@ -256,39 +281,48 @@ def timestamp_to_python(ts):
         return ts
 
 
-_CONTAINER = (list, dict)
-_INTERESTING = frozenset((list, dict, _Timestamp))
+_INTERESTING = frozenset((list, dict, _Timestamp, Ref))
 
 
 def _walk(obj, depth):
-    """Enforces the depth limit and turns timestamps into datetimes, in place.
+    """Enforces the depth limit and turns timestamps into datetimes, in place; returns True
+    when the value holds a :class:`Ref` (so that receivers look for references only then).
 
     Scalars are skipped at C speed (``set(map(type, ...))``); only containers are visited.
     """
     if depth > MAX_DEPTH:
         raise DecodeError("nesting deeper than %d levels" % MAX_DEPTH)
+    found = False
     if type(obj) is list:
         if _INTERESTING.isdisjoint(set(map(type, obj))):
-            return
+            return False
         for i, x in enumerate(obj):
             t = type(x)
             if t is list or t is dict:
-                _walk(x, depth + 1)
+                found = _walk(x, depth + 1) or found
             elif t is _Timestamp:
                 obj[i] = timestamp_to_python(x)
-        return
+            elif t is Ref:
+                found = True
+        return found
     # dict
     if not _INTERESTING.isdisjoint(set(map(type, obj.values()))):
         for k, x in obj.items():
             t = type(x)
             if t is list or t is dict:
-                _walk(x, depth + 1)
+                found = _walk(x, depth + 1) or found
             elif t is _Timestamp:
                 obj[k] = timestamp_to_python(x)
-    if _Timestamp in set(map(type, obj)):
+            elif t is Ref:
+                found = True
+    key_types = set(map(type, obj))
+    if Ref in key_types:
+        found = True
+    if _Timestamp in key_types:
         items = [(timestamp_to_python(k) if type(k) is _Timestamp else k, v) for k, v in obj.items()]
         obj.clear()
         obj.update(items)
+    return found
 
 
 def decode(data, buffers=None):
@@ -297,6 +331,12 @@ def decode(data, buffers=None):
     ``buffers`` are the message's buffer frames; every one must be referenced exactly once.
     Raises :class:`DecodeError` (or its subclass :class:`ArraySizeError`).
     """
+    return decode_with_refs(data, buffers)[0]
+
+
+def decode_with_refs(data, buffers=None):
+    """Like :func:`decode`; returns ``(value, has_refs)``, ``has_refs`` telling whether the
+    value holds an ext 3 reference anywhere (found while decoding, at no extra cost)."""
     if buffers:
         refs = _Refs(buffers)
         hook = _make_ext_hook(refs)
@@ -315,14 +355,17 @@ def decode(data, buffers=None):
     except Exception as e:  # ValueError, TypeError (unhashable key), UnicodeDecodeError, ...
         raise DecodeError("invalid MessagePack: %s: %s" % (type(e).__name__, e)) from None
     t = type(obj)
+    has_refs = False
     if t is list or t is dict:
-        _walk(obj, 1)
+        has_refs = _walk(obj, 1)
     elif t is _Timestamp:
         obj = timestamp_to_python(obj)
+    elif t is Ref:
+        has_refs = True
     if buffers and len(refs.used) != len(buffers):
         raise DecodeError("%d buffer frame(s) but the content references %d"
                           % (len(buffers), len(refs.used)))
-    return obj
+    return obj, has_refs
 
 
 def decode_lenient(data):

@@ -29,11 +29,13 @@ def new_id():
 
 
 class Message:
-    """A received message. ``content`` is decoded; ``buffers`` are the raw buffer frames."""
+    """A received message. ``content`` is decoded; ``buffers`` are the raw buffer frames;
+    ``has_refs`` tells whether the content holds an ext 3 reference (section 9.1)."""
 
-    __slots__ = ("id", "type", "parent_id", "session", "date", "header", "content", "buffers")
+    __slots__ = ("id", "type", "parent_id", "session", "date", "header", "content", "buffers",
+                 "has_refs")
 
-    def __init__(self, header, content, buffers):
+    def __init__(self, header, content, buffers, has_refs=False):
         self.header = header
         self.id = header["id"]
         self.type = header["type"]
@@ -43,6 +45,7 @@ class Message:
         self.date = header.get("date")
         self.content = content
         self.buffers = buffers
+        self.has_refs = has_refs
 
     def __repr__(self):
         return "Message(type=%r, id=%r, parent_id=%r)" % (self.type, self.id, self.parent_id)
@@ -140,7 +143,7 @@ class Envelope:
             raise EnvelopeError("header is not a map with str id and type", MALFORMED_MESSAGE)
         buffers = frames[4:]
         try:
-            content = codec.decode(c, buffers)
+            content, has_refs = codec.decode_with_refs(c, buffers)
         except ArraySizeError as e:
             raise EnvelopeError(str(e), MALFORMED_MESSAGE, header["id"], header, c) from None
         except DecodeError as e:
@@ -151,7 +154,7 @@ class Envelope:
                 if len(f) > limit:
                     raise EnvelopeError("frame of %d bytes above max_message_bytes %d"
                                         % (len(f), limit), MESSAGE_TOO_LARGE, header["id"], header)
-        return Message(header, content, buffers)
+        return Message(header, content, buffers, has_refs)
 
     def _verified_header(self, frames):
         h = frames[2]

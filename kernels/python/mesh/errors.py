@@ -20,6 +20,11 @@ QUEUE_FULL = 1107
 DUPLICATE_TASK = 1108
 KERNEL_LOST = 1109
 INTERNAL_ERROR = 1110
+PROXY_UNKNOWN_OBJECT = 1201
+PROXY_FORBIDDEN = 1202
+PROXY_NOT_DATA = 1203
+PROXY_UNKNOWN_MEMBER = 1204
+PROXY_NOT_EXPORTED = 1205
 
 CODE_NAMES = {
     APPLICATION_ERROR: "APPLICATION_ERROR",
@@ -38,14 +43,22 @@ CODE_NAMES = {
     DUPLICATE_TASK: "DUPLICATE_TASK",
     KERNEL_LOST: "KERNEL_LOST",
     INTERNAL_ERROR: "INTERNAL_ERROR",
+    PROXY_UNKNOWN_OBJECT: "PROXY_UNKNOWN_OBJECT",
+    PROXY_FORBIDDEN: "PROXY_FORBIDDEN",
+    PROXY_NOT_DATA: "PROXY_NOT_DATA",
+    PROXY_UNKNOWN_MEMBER: "PROXY_UNKNOWN_MEMBER",
+    PROXY_NOT_EXPORTED: "PROXY_NOT_EXPORTED",
 }
 
 
 def code_name(code):
     """The protocol name of ``code`` (``"BAD_ARGUMENTS"``), or ``str(code)`` if it has none."""
+    name = CODE_NAMES.get(code)
+    if name is not None:
+        return name
     if 1200 <= code <= 1299:
         return "PROXY_ERROR_%d" % code
-    return CODE_NAMES.get(code, str(code))
+    return str(code)
 
 
 def error_map(type_, message, code, traceback=()):
@@ -79,7 +92,9 @@ class RemoteError(MeshError):
             code = INTERNAL_ERROR
         tb = err.get("traceback")
         tb = [str(x) for x in tb] if isinstance(tb, list) else []
-        sub = _BY_CODE.get(code, RemoteError)
+        sub = _BY_CODE.get(code)
+        if sub is None:
+            sub = ProxyError if 1200 <= code <= 1299 else RemoteError
         return sub(str(err.get("type", "")), str(err.get("message", "")), tb, code)
 
     def to_map(self):
@@ -121,7 +136,36 @@ class KernelShuttingDownError(RemoteError):
     """``KERNEL_SHUTTING_DOWN``."""
 
 
+class ProxyError(RemoteError):
+    """A refused proxy operation (codes 1200-1299, protocol section 9.5)."""
+
+
+class ProxyUnknownObjectError(ProxyError):
+    """``PROXY_UNKNOWN_OBJECT``: no object with that id (released, expired, never existed)."""
+
+
+class ProxyForbiddenError(ProxyError):
+    """``PROXY_FORBIDDEN``: outside the allow-list (private names, machinery)."""
+
+
+class ProxyNotDataError(ProxyError):
+    """``PROXY_NOT_DATA``: ``deref`` of an object that is not plain data."""
+
+
+class ProxyUnknownMemberError(ProxyError):
+    """``PROXY_UNKNOWN_MEMBER``: no public member of that name."""
+
+
+class ProxyNotExportedError(ProxyError):
+    """``PROXY_NOT_EXPORTED``: ``root`` of a name the kernel does not export."""
+
+
 _BY_CODE = {
+    PROXY_UNKNOWN_OBJECT: ProxyUnknownObjectError,
+    PROXY_FORBIDDEN: ProxyForbiddenError,
+    PROXY_NOT_DATA: ProxyNotDataError,
+    PROXY_UNKNOWN_MEMBER: ProxyUnknownMemberError,
+    PROXY_NOT_EXPORTED: ProxyNotExportedError,
     BAD_ARGUMENTS: BadArgumentsError,
     UNKNOWN_ENDPOINT: UnknownEndpointError,
     UNKNOWN_TASK: UnknownTaskError,

@@ -187,6 +187,12 @@ static void test_builders(void)
     mesh_encoder_init(&e);
     CHECK(mesh_encode(&e, nd) == 0 && e.nbuffers == 1 && e.buffers[0] == nd->u.nd.owner, "zero-copy buffer");
     mesh_encoder_destroy(&e);
+    /* section 4.2: a bool element other than 0 or 1 is an error */
+    static const uint8_t bad_bool[] = {0xc7, 0x0c, 0x01, 0x93, 0xa4, 'b', 'o', 'o', 'l', 0x91, 0x02, 0xc4, 0x02, 0x01, 0x02};
+    mesh_value *out;
+    CHECK(mesh_decode(a, bad_bool, sizeof bad_bool, NULL, &out, NULL) == MESH_DECODE_BAD_VALUE, "bool byte 2 rejected");
+    static const uint8_t good_bool[] = {0xc7, 0x0c, 0x01, 0x93, 0xa4, 'b', 'o', 'o', 'l', 0x91, 0x02, 0xc4, 0x02, 0x01, 0x00};
+    CHECK(mesh_decode(a, good_bool, sizeof good_bool, NULL, &out, NULL) == MESH_DECODE_OK, "bool 0/1 accepted");
     mesh_arena_free(a);
 }
 

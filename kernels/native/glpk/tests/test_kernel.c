@@ -304,6 +304,57 @@ static void protocol_group(void)
     CHECK(mint(m.content, "error.code", 0) == MESH_UNKNOWN_TASK && test_now() - t0 >= 0.25, "never seen -> waits, then UNKNOWN_TASK");
     mesh_message_free(&m);
 
+    /* a get for a task whose submit is rejected gets the rejection, before and after */
+    {
+        tk_id(id);
+        mesh_value *c = kw(a, 3, "task_id", S(id), "timeout", F(5), "keep", B(false));
+        char rid[33];
+        tk_id(rid);
+        mesh_header h = {.id = rid, .type = "get_request", .session = k.session};
+        mesh_frames fr = {0};
+        mesh_envelope_encode(&k.key, &h, c, &fr);
+        tk_send_frames(k.get, &fr);
+        mesh_frames_free(&fr);
+        nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+        t0 = test_now();
+        REQUIRE(tk_submit(&k, id, "no_such_endpoint", NULL, NULL, 5, -1, &m) == 0, "rejected submit");
+        mesh_message_free(&m);
+        mesh_message r;
+        mesh_frames in = {0};
+        zmq_pollitem_t it = {.socket = k.get, .events = ZMQ_POLLIN};
+        CHECK(zmq_poll(&it, 1, 5000) == 1 && mesh_recv(k.get, &in, 0) == 1, "early get answered");
+        mesh_rx_error err;
+        if (in.n && mesh_envelope_decode(&k.key, &in, 0, &r, &err) == MESH_RX_OK) {
+            CHECK(strcmp(r.parent_id, rid) == 0 && mget(r.content, "done")->u.b &&
+                      mint(r.content, "error.code", 0) == MESH_UNKNOWN_ENDPOINT && test_now() - t0 < 1,
+                  "waiting get answered with the rejection: %s", error_text(&r));
+            mesh_message_free(&r);
+        }
+        mesh_frames_free(&in);
+        t0 = test_now();
+        REQUIRE(tk_get(&k, id, 5, false, &m) == 0, "get after the rejection");
+        CHECK(mint(m.content, "error.code", 0) == MESH_UNKNOWN_ENDPOINT && test_now() - t0 < 1,
+              "later get answered at once with the rejection");
+        mesh_message_free(&m);
+    }
+    /* content that does not fit the message type: MALFORMED_MESSAGE, counted as rejected */
+    REQUIRE(tk_health(&k, &m) == 0, "health");
+    int64_t rejected0 = mint(m.content, "rejected", -1);
+    mesh_message_free(&m);
+    REQUIRE(tk_request(&k, k.submit, "submit_request", kw(a, 1, "endpoint", S("add")), 5, &m) == 0, "no task_id");
+    CHECK(strcmp(m.type, "error_reply") == 0 && mint(m.content, "error.code", 0) == MESH_MALFORMED_MESSAGE, "submit without task_id");
+    mesh_message_free(&m);
+    REQUIRE(tk_request(&k, k.get, "get_request", kw(a, 2, "task_id", S("x"), "keep", S("yes")), 5, &m) == 0, "bad keep");
+    CHECK(strcmp(m.type, "error_reply") == 0 && mint(m.content, "error.code", 0) == MESH_MALFORMED_MESSAGE, "get with a str keep");
+    mesh_message_free(&m);
+    REQUIRE(tk_request(&k, k.get, "submit_request", mesh_v_map(a, 0), 5, &m) == 0, "wrong port");
+    CHECK(mint(m.content, "error.code", 0) == MESH_UNKNOWN_MESSAGE_TYPE, "submit_request on the get port");
+    mesh_message_free(&m);
+    REQUIRE(tk_health(&k, &m) == 0, "health");
+    CHECK(mint(m.content, "rejected", -1) == rejected0 + 3, "rejected counter +3 (%lld -> %lld)", (long long)rejected0,
+          (long long)mint(m.content, "rejected", -1));
+    mesh_message_free(&m);
+
     /* status of known and unknown tasks; priority order with one worker */
     char blocker[33];
     tk_id(blocker);

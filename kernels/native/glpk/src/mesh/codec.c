@@ -911,6 +911,12 @@ static int dec_ndarray(dec *d, const uint8_t *p, size_t len, mesh_value *out, in
     } else {
         return fail(d, MESH_DECODE_BAD_VALUE, "ndarray data must be uint or bin");
     }
+    if (nd.dtype == MESH_DT_BOOL) {
+        const uint8_t *b = nd.data;
+        for (size_t i = 0; i < nbytes; i++)
+            if (b[i] > 1)
+                return fail(d, MESH_DECODE_BAD_VALUE, "bool ndarray element %zu is %u, not 0 or 1", i, b[i]);
+    }
     out->kind = MESH_NDARRAY;
     out->u.nd = nd;
     return 0;

@@ -207,6 +207,8 @@ mesh_rx_status mesh_envelope_decode(const mesh_key *k, mesh_frames *fr, uint64_t
         return MESH_RX_DROP;
 
     /* 1. frame count and tag */
+    if (n > MESH_MAX_MESSAGE_FRAMES)
+        return MESH_RX_DROP;
     bool tag_ok = n >= 1 && f[0]->size == MESH_TAG_LEN && memcmp(f[0]->data, MESH_TAG, MESH_TAG_LEN) == 0;
     bool tag_mesh = n >= 1 && f[0]->size >= 5 && memcmp(f[0]->data, "MESH/", 5) == 0;
     if (n < 4 || !tag_ok) {

@@ -8,6 +8,8 @@
 #define MESH_TAG "MESH/1"
 #define MESH_TAG_LEN 6
 #define MESH_SIG_LEN 32
+#define MESH_MAX_BUFFER_FRAMES 4096
+#define MESH_MAX_MESSAGE_FRAMES (4 + MESH_MAX_BUFFER_FRAMES)
 
 /* Error codes of section 4.6. */
 enum {

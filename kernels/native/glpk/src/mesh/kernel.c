@@ -492,13 +492,13 @@ enum { CANCEL_NONE = 0, CANCEL_USER = 1, CANCEL_TIMEOUT = 2 };
 #define LOG_MAX 1000         /* lines kept per task, including the "dropped" marker */
 #define LOG_LINE_MAX 8192    /* bytes per line */
 #define NBUCKETS 8192
-#define TOMB_MAX 8192        /* forgotten ids remembered, to answer UNKNOWN_TASK at once */
+#define GONE_MAX 100000      /* rejected / fetched ids remembered, so their gets never wait */
+#define GONE_BUCKETS 65536
 #define PRIORITIES 10
 
 typedef struct task task;
 struct task {
     char *id;
-    bool tomb; /* forgotten: only the id is kept */
     const mesh_endpoint *ep;
     int state;
     int priority;
@@ -518,8 +518,17 @@ struct task {
     double final_mono;
     task *hnext;
     task *qnext;
-    task *rprev, *rnext; /* retention list (final) or tombstone list */
+    task *rprev, *rnext; /* retention list (final tasks, oldest first) */
 };
+
+/* An id the kernel no longer has a task for: its submit was rejected (error = the rejection)
+ * or its result was fetched or expired (error = UNKNOWN_TASK). Section 6.3. */
+typedef struct gone {
+    struct gone *hnext, *next;
+    char *id;
+    int code;
+    char *type, *message;
+} gone;
 
 typedef struct event {
     struct event *next;
@@ -574,8 +583,9 @@ typedef struct kernel {
     waiter *waiters;
     task *ret_head, *ret_tail;
     size_t nret;
-    task *tomb_head, *tomb_tail;
-    size_t ntomb;
+    gone *gone_buckets[GONE_BUCKETS];
+    gone *gone_head, *gone_tail;
+    size_t ngone;
     size_t nqueued_total;
     atomic_long queued, running, completed, rejected;
     atomic_bool shutting_down;
@@ -723,24 +733,91 @@ static void list_append(task **head, task **tail, task *t)
     *tail = t;
 }
 
-/* Forgets a final task: keeps only a tombstone with its id. Lock held. */
+static gone *gone_find(kernel *k, const char *id)
+{
+    for (gone *g = k->gone_buckets[hash_id(id) % GONE_BUCKETS]; g; g = g->hnext)
+        if (strcmp(g->id, id) == 0)
+            return g;
+    return NULL;
+}
+
+static void gone_free(gone *g)
+{
+    free(g->id);
+    free(g->type);
+    free(g->message);
+    free(g);
+}
+
+static void gone_unhash(kernel *k, gone *g)
+{
+    gone **pp = &k->gone_buckets[hash_id(g->id) % GONE_BUCKETS];
+    while (*pp && *pp != g)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = g->hnext;
+}
+
+/* Forgets an id from the gone list (it is being reused by a new submit). Lock held. */
+static void gone_remove(kernel *k, const char *id)
+{
+    gone *g = gone_find(k, id);
+    if (!g)
+        return;
+    gone_unhash(k, g);
+    gone **pp = &k->gone_head;
+    gone *prev = NULL;
+    while (*pp && *pp != g) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    if (*pp)
+        *pp = g->next;
+    if (k->gone_tail == g)
+        k->gone_tail = prev;
+    k->ngone--;
+    gone_free(g);
+}
+
+/* Remembers an id with the error its gets are answered with. Lock held. */
+static void gone_add(kernel *k, const char *id, int code, const char *type, const char *message)
+{
+    gone_remove(k, id);
+    gone *g = calloc(1, sizeof *g);
+    if (!g || !(g->id = strdup(id)) || !(g->type = strdup(type)) || !(g->message = strdup(message))) {
+        if (g)
+            gone_free(g);
+        return;
+    }
+    g->code = code;
+    unsigned b = hash_id(id) % GONE_BUCKETS;
+    g->hnext = k->gone_buckets[b];
+    k->gone_buckets[b] = g;
+    if (k->gone_tail)
+        k->gone_tail->next = g;
+    else
+        k->gone_head = g;
+    k->gone_tail = g;
+    k->ngone++;
+    while (k->ngone > GONE_MAX) {
+        gone *old = k->gone_head;
+        k->gone_head = old->next;
+        if (!k->gone_head)
+            k->gone_tail = NULL;
+        gone_unhash(k, old);
+        k->ngone--;
+        gone_free(old);
+    }
+}
+
+/* Forgets a final task; its id is remembered as gone. Lock held. */
 static void task_forget(kernel *k, task *t)
 {
-    if (t->tomb)
-        return;
     list_remove(&k->ret_head, &k->ret_tail, t);
     k->nret--;
-    task_free_heavy(t);
-    t->tomb = true;
-    list_append(&k->tomb_head, &k->tomb_tail, t);
-    k->ntomb++;
-    while (k->ntomb > TOMB_MAX) {
-        task *old = k->tomb_head;
-        list_remove(&k->tomb_head, &k->tomb_tail, old);
-        k->ntomb--;
-        task_unhash(k, old);
-        task_free(old);
-    }
+    task_unhash(k, t);
+    gone_add(k, t->id, MESH_UNKNOWN_TASK, "UNKNOWN_TASK", "no task with this id (already fetched or expired)");
+    task_free(t);
 }
 
 /* ---- task log --------------------------------------------------------------------------- */
@@ -1129,15 +1206,17 @@ void mesh_ctx_traceback(mesh_ctx *ctx, const char *line)
 
 /* ---- I/O thread: answering gets ---------------------------------------------------------- */
 
-static mesh_value *get_reply_content(mesh_arena *a, const char *task_id, task *t, bool final)
+/* Lock held. t == NULL: the id is gone (g) or was never seen (g == NULL). */
+static mesh_value *get_reply_content(mesh_arena *a, const char *task_id, task *t, const gone *g, bool final)
 {
     mesh_value *c = mesh_v_map(a, 4);
     if (!c || mesh_map_put(a, c, "task_id", mesh_v_str(a, task_id)))
         return NULL;
-    if (!t || t->tomb) {
-        if (mesh_map_put(a, c, "done", mesh_v_bool(a, true)) ||
-            mesh_map_put(a, c, "task", mesh_v_nil(a)) ||
-            mesh_map_put(a, c, "error", protocol_error(a, MESH_UNKNOWN_TASK, "no task with this id (never seen, or already fetched or expired)")))
+    if (!t) {
+        mesh_value *err = g ? mesh_error_value(a, g->type, g->message, g->code, NULL)
+                            : protocol_error(a, MESH_UNKNOWN_TASK, "no task with this id (never seen)");
+        if (mesh_map_put(a, c, "done", mesh_v_bool(a, true)) || mesh_map_put(a, c, "task", mesh_v_nil(a)) ||
+            mesh_map_put(a, c, "error", err))
             return NULL;
         return c;
     }
@@ -1169,8 +1248,8 @@ static void send_get_reply(kernel *k, mesh_buf *identity, const char *req_id, co
         return;
     pthread_mutex_lock(&k->lock);
     task *t = task_find(k, task_id);
-    bool final = t && !t->tomb && is_final(t);
-    mesh_value *c = get_reply_content(a, task_id, t, final);
+    bool final = t && is_final(t);
+    mesh_value *c = get_reply_content(a, task_id, t, t ? NULL : gone_find(k, task_id), final);
     pthread_mutex_unlock(&k->lock);
     if (c)
         send_msg(k, k->s_get, identity, req_id, "get_reply", c);
@@ -1208,7 +1287,7 @@ static void answer_waiters(kernel *k, const char *task_id)
     if (answered && forget) {
         pthread_mutex_lock(&k->lock);
         task *t = task_find(k, task_id);
-        if (t && !t->tomb && is_final(t))
+        if (t && is_final(t))
             task_forget(k, t);
         pthread_mutex_unlock(&k->lock);
     }
@@ -1270,6 +1349,21 @@ static void reply_submit(kernel *k, mesh_buf *identity, const char *req_id, cons
     mesh_arena_free(a);
 }
 
+/* Refuses a submit. The task then does not exist; unless the id belongs to a live task
+ * (DUPLICATE_TASK), it is remembered with the rejection, and gets for it - waiting or future -
+ * are answered with that error (section 6.3). */
+static void reject_submit(kernel *k, mesh_buf *identity, const char *req_id, const char *task_id,
+                          int code, const char *message)
+{
+    reply_submit(k, identity, req_id, task_id, false, NULL, code, message);
+    if (code == MESH_DUPLICATE_TASK)
+        return;
+    pthread_mutex_lock(&k->lock);
+    gone_add(k, task_id, code, mesh_error_name(code), message);
+    pthread_mutex_unlock(&k->lock);
+    answer_waiters(k, task_id);
+}
+
 static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad_value,
                       const char *bad_value_msg)
 {
@@ -1278,30 +1372,34 @@ static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad
     const char *endpoint = content_str(c, "endpoint");
     char err[512];
     debug("submit %s %s", task_id ? task_id : "-", endpoint ? endpoint : "-");
-    if (!task_id || !*task_id) {
-        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_BAD_ARGUMENTS,
-                     "task_id must be a non-empty str");
+    if (!task_id) {
+        atomic_fetch_add(&k->rejected, 1);
+        send_error_reply(k, k->s_submit, identity, msg->id, MESH_MALFORMED_MESSAGE,
+                         "submit_request content needs a str task_id");
         return;
     }
     if (bad_value) {
         snprintf(err, sizeof err, "invalid argument value: %s", bad_value_msg);
-        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_BAD_ARGUMENTS, err);
+        reject_submit(k, identity, msg->id, task_id, MESH_BAD_ARGUMENTS, err);
         return;
     }
     if (atomic_load(&k->shutting_down)) {
-        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_KERNEL_SHUTTING_DOWN,
-                     "the kernel is shutting down and accepts no new tasks");
+        snprintf(err, sizeof err, "kernel %s is shutting down and accepts no new tasks", k->cfg->kernel_id);
+        reject_submit(k, identity, msg->id, task_id, MESH_KERNEL_SHUTTING_DOWN, err);
         return;
     }
-    if (!endpoint) {
-        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_BAD_ARGUMENTS,
-                     "endpoint must be a str");
+    pthread_mutex_lock(&k->lock);
+    bool duplicate = task_find(k, task_id) != NULL;
+    pthread_mutex_unlock(&k->lock);
+    if (duplicate) {
+        reject_submit(k, identity, msg->id, task_id, MESH_DUPLICATE_TASK, "a task with this id is already known");
         return;
     }
-    const mesh_endpoint *ep = mesh_dispatch_find(k->d, endpoint);
+    const mesh_endpoint *ep = endpoint ? mesh_dispatch_find(k->d, endpoint) : NULL;
     if (!ep) {
-        snprintf(err, sizeof err, "unknown endpoint '%s'", endpoint);
-        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_UNKNOWN_ENDPOINT, err);
+        snprintf(err, sizeof err, "no endpoint named '%.100s' on kernel %s", endpoint ? endpoint : "(none)",
+                 k->cfg->kernel_id);
+        reject_submit(k, identity, msg->id, task_id, MESH_UNKNOWN_ENDPOINT, err);
         return;
     }
     const mesh_value *args = mesh_map_get(c, "args");
@@ -1318,59 +1416,46 @@ static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad
     int priority = 5;
     double tmo = -1;
     if (args && args->kind != MESH_ARRAY)
-        bad = "args must be an array";
+        bad = "'args' must be an array";
     else if (kwargs && kwargs->kind != MESH_MAP)
-        bad = "kwargs must be a map";
+        bad = "'kwargs' must be a map with str keys";
     else if (prio && prio->kind != MESH_NIL) {
         if (prio->kind != MESH_INT || prio->u.i < 1 || prio->u.i > 10)
-            bad = "priority must be an int from 1 to 10";
+            bad = "'priority' must be an int from 1 to 10";
         else
             priority = (int)prio->u.i;
     }
     if (!bad && timeout && timeout->kind != MESH_NIL) {
         if (!mesh_value_is_number(timeout) || !(mesh_value_as_double(timeout) >= 0))
-            bad = "timeout must be a non-negative number of seconds or nil";
+            bad = "'timeout' must be a non-negative number of seconds or nil";
         else
             tmo = mesh_value_as_double(timeout);
     }
-    if (!bad && retries && retries->kind != MESH_NIL && retries->kind != MESH_INT)
-        bad = "retries must be an int";
+    if (!bad && retries && retries->kind != MESH_NIL && (retries->kind != MESH_INT || retries->u.i < 0))
+        bad = "'retries' must be a non-negative int";
     if (!bad && metadata && metadata->kind != MESH_NIL && metadata->kind != MESH_MAP)
-        bad = "metadata must be a map";
+        bad = "'metadata' must be a map";
     if (bad) {
-        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_BAD_ARGUMENTS, bad);
+        reject_submit(k, identity, msg->id, task_id, MESH_BAD_ARGUMENTS, bad);
         return;
     }
     mesh_value *bound = NULL;
     if (mesh_dispatch_bind(ep, msg->arena, args, kwargs, &bound, err, sizeof err) != 0) {
-        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_BAD_ARGUMENTS, err);
+        reject_submit(k, identity, msg->id, task_id, MESH_BAD_ARGUMENTS, err);
         return;
     }
     if (ep->lane < 0 || (size_t)ep->lane >= k->nlanes) {
-        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_INTERNAL_ERROR,
-                     "endpoint is registered on a lane that does not exist");
+        reject_submit(k, identity, msg->id, task_id, MESH_INTERNAL_ERROR,
+                      "endpoint is registered on a lane that does not exist");
         return;
     }
 
     pthread_mutex_lock(&k->lock);
-    task *old = task_find(k, task_id);
-    if (old && !old->tomb) {
-        pthread_mutex_unlock(&k->lock);
-        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_DUPLICATE_TASK,
-                     "a task with this id is already known");
-        return;
-    }
     if (k->nqueued_total >= k->opt.max_queue) {
         pthread_mutex_unlock(&k->lock);
-        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_QUEUE_FULL,
-                     "the kernel's queue is full");
+        snprintf(err, sizeof err, "queue full (%zu tasks)", k->opt.max_queue);
+        reject_submit(k, identity, msg->id, task_id, MESH_QUEUE_FULL, err);
         return;
-    }
-    if (old) { /* a tombstone: the id is reused */
-        list_remove(&k->tomb_head, &k->tomb_tail, old);
-        k->ntomb--;
-        task_unhash(k, old);
-        task_free(old);
     }
     task *t = calloc(1, sizeof *t);
     char *tid = strdup(task_id);
@@ -1378,9 +1463,10 @@ static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad
         pthread_mutex_unlock(&k->lock);
         free(t);
         free(tid);
-        reply_submit(k, identity, msg->id, task_id, false, NULL, MESH_INTERNAL_ERROR, "out of memory");
+        reject_submit(k, identity, msg->id, task_id, MESH_INTERNAL_ERROR, "out of memory");
         return;
     }
+    gone_remove(k, task_id); /* the id is reused */
     t->id = tid;
     t->ep = ep;
     t->state = ST_QUEUED;
@@ -1425,14 +1511,15 @@ static void on_cancel(kernel *k, mesh_buf *identity, mesh_message *msg)
 {
     const char *task_id = content_str(msg->content, "task_id");
     if (!task_id) {
-        send_error_reply(k, k->s_submit, identity, msg->id, MESH_MALFORMED_MESSAGE, "cancel_request needs a str task_id");
+        atomic_fetch_add(&k->rejected, 1);
+        send_error_reply(k, k->s_submit, identity, msg->id, MESH_MALFORMED_MESSAGE, "cancel_request content needs a str task_id");
         return;
     }
     bool cancelled = false, now_final = false, known = false;
     const char *state = NULL;
     pthread_mutex_lock(&k->lock);
     task *t = task_find(k, task_id);
-    if (t && !t->tomb) {
+    if (t) {
         if (t->state == ST_QUEUED) {
             cancelled = now_final = cancel_queued(k, t);
         } else if (t->state == ST_STARTED) {
@@ -1462,7 +1549,8 @@ static void on_status(kernel *k, mesh_buf *identity, mesh_message *msg)
 {
     const mesh_value *ids = mesh_map_get(msg->content, "task_ids");
     if (!ids || ids->kind != MESH_ARRAY) {
-        send_error_reply(k, k->s_submit, identity, msg->id, MESH_MALFORMED_MESSAGE, "status_request needs an array task_ids");
+        atomic_fetch_add(&k->rejected, 1);
+        send_error_reply(k, k->s_submit, identity, msg->id, MESH_MALFORMED_MESSAGE, "status_request content needs an array task_ids");
         return;
     }
     mesh_arena *a = mesh_arena_new();
@@ -1473,7 +1561,7 @@ static void on_status(kernel *k, mesh_buf *identity, mesh_message *msg)
     for (uint32_t i = 0; arr && i < ids->u.a.n; i++) {
         const mesh_value *id = &ids->u.a.items[i];
         task *t = id->kind == MESH_STR ? task_find(k, id->u.s.ptr) : NULL;
-        mesh_value *rec = t && !t->tomb ? task_record(a, t) : mesh_v_nil(a);
+        mesh_value *rec = t ? task_record(a, t) : mesh_v_nil(a);
         if (!rec || mesh_array_push(a, arr, rec))
             arr = NULL;
     }
@@ -1570,12 +1658,15 @@ static void on_shutdown(kernel *k, mesh_buf *identity, mesh_message *msg)
 static void on_get(kernel *k, mesh_buf *identity, mesh_message *msg)
 {
     const char *task_id = content_str(msg->content, "task_id");
-    if (!task_id) {
-        send_error_reply(k, k->s_get, identity, msg->id, MESH_MALFORMED_MESSAGE, "get_request needs a str task_id");
-        return;
-    }
     const mesh_value *tv = mesh_map_get(msg->content, "timeout");
     const mesh_value *kv = mesh_map_get(msg->content, "keep");
+    if (!task_id || (tv && tv->kind != MESH_NIL && !mesh_value_is_number(tv)) ||
+        (kv && kv->kind != MESH_NIL && kv->kind != MESH_BOOL)) {
+        atomic_fetch_add(&k->rejected, 1);
+        send_error_reply(k, k->s_get, identity, msg->id, MESH_MALFORMED_MESSAGE,
+                         "get_request content must be {task_id: str, timeout: float | nil, keep: bool}");
+        return;
+    }
     double wait = k->opt.max_get_wait;
     if (tv && mesh_value_is_number(tv)) {
         double x = mesh_value_as_double(tv);
@@ -1585,15 +1676,15 @@ static void on_get(kernel *k, mesh_buf *identity, mesh_message *msg)
 
     pthread_mutex_lock(&k->lock);
     task *t = task_find(k, task_id);
-    bool final = t && !t->tomb && is_final(t);
-    bool tomb = t && t->tomb;
+    bool final = t && is_final(t);
+    bool gone_id = !t && gone_find(k, task_id) != NULL; /* rejected or fetched: never wait */
     pthread_mutex_unlock(&k->lock);
-    if (final || tomb || wait <= 0) {
+    if (final || gone_id || wait <= 0) {
         send_get_reply(k, identity, msg->id, task_id);
         if (final && !keep) {
             pthread_mutex_lock(&k->lock);
             t = task_find(k, task_id);
-            if (t && !t->tomb && is_final(t))
+            if (t && is_final(t))
                 task_forget(k, t);
             pthread_mutex_unlock(&k->lock);
         }
@@ -1736,8 +1827,6 @@ static void handle_socket(kernel *k, void *sock, bool is_get)
         } else if (is_get && strcmp(type, "get_request") == 0) {
             on_get(k, identity, &msg);
         } else if (!is_get && strcmp(type, "submit_request") == 0) {
-            if (st == MESH_RX_BAD_VALUE)
-                atomic_fetch_add(&k->rejected, 1);
             on_submit(k, identity, &msg, st == MESH_RX_BAD_VALUE, err.message);
         } else if (!is_get && strcmp(type, "cancel_request") == 0) {
             on_cancel(k, identity, &msg);
@@ -1750,6 +1839,7 @@ static void handle_socket(kernel *k, void *sock, bool is_get)
         } else if (!is_get && strcmp(type, "shutdown_request") == 0) {
             on_shutdown(k, identity, &msg);
         } else {
+            atomic_fetch_add(&k->rejected, 1);
             char m[160];
             snprintf(m, sizeof m, "unknown message type '%.64s' on the %s port", type, is_get ? "get" : "submit");
             send_error_reply(k, sock, identity, msg.id, MESH_UNKNOWN_MESSAGE_TYPE, m);
@@ -1939,7 +2029,7 @@ static void answer_remaining_waiters(kernel *k)
         k->waiters = w->next;
         pthread_mutex_lock(&k->lock);
         task *t = task_find(k, w->task_id);
-        bool final = t && !t->tomb && is_final(t);
+        bool final = t && is_final(t);
         pthread_mutex_unlock(&k->lock);
         if (final) {
             send_get_reply(k, w->identity, w->req_id, w->task_id);
@@ -2117,8 +2207,8 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
             if (idle) {
                 process_events(k);
                 code = MESH_EXIT_OK;
-                /* give the last replies a moment to leave */
-                int linger = 200;
+                /* section 1: wait up to 500 ms so the last replies leave */
+                int linger = 500;
                 zmq_setsockopt(k->s_submit, ZMQ_LINGER, &linger, sizeof linger);
                 zmq_setsockopt(k->s_get, ZMQ_LINGER, &linger, sizeof linger);
                 break;
@@ -2171,6 +2261,11 @@ cleanup:
         }
         free(e);
         e = n;
+    }
+    for (gone *g = k->gone_head; g;) {
+        gone *n = g->next;
+        gone_free(g);
+        g = n;
     }
     for (int b = 0; b < NBUCKETS; b++)
         for (task *t = k->buckets[b]; t;) {

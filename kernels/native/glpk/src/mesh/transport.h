@@ -9,7 +9,9 @@
 #include "mesh/envelope.h"
 
 #define MESH_ZEROCOPY_MIN 1024
-#define MESH_MAX_FRAMES 4096 /* more frames than this in one message: rejected */
+/* Section 2.3: a Mesh message has at most 4 + 4096 frames; a ROUTER adds one identity frame.
+ * Longer messages are received to the end and dropped without being kept. */
+#define MESH_MAX_FRAMES (1 + MESH_MAX_MESSAGE_FRAMES)
 
 /* Creates a socket with linger 0 and, when max_msg_bytes > 0, ZMQ_MAXMSGSIZE. */
 void *mesh_socket(void *zctx, int type, int64_t max_msg_bytes);

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Mesh.Client.Managing;
+using Mesh.Proxy;
+
+namespace Mesh.Client.Tests;
+
+/// <summary>Reference lifetimes: leases for dead clients, finalizers that only queue.</summary>
+public class ProxyLifetimeTests
+{
+    private static async Task<long> Objects(Client client) =>
+        (long)(await client.CallAsync<Dictionary<string, object?>>("mesh.objects", Arguments.None))["objects"]!;
+
+    [Fact]
+    public async Task A_killed_client_process_holding_a_thousand_references_is_cleaned_up_within_the_lease()
+    {
+        await using var manager = new KernelManager();
+        var spec = TestKernels.Spec("leased");
+        var kernel = await manager.StartAsync(spec with { Environment = new Dictionary<string, string?>(spec.Environment) { ["MESH_PROXY_LEASE"] = "2" } });
+        var holder = Process.Start(new ProcessStartInfo("dotnet", [TestKernels.Dll, kernel.ClientConnectionFile!, "1000"])
+        {
+            Environment = { ["MESH_TEST_FAULT"] = "hold-references" },
+            RedirectStandardOutput = true,
+        })!;
+        Assert.Equal("holding", await holder.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(1001, await Objects(kernel.Client)); // 1 000 counters and the Counter type
+        holder.Kill();
+        await holder.WaitForExitAsync();
+        var sw = Stopwatch.StartNew();
+        while (await Objects(kernel.Client) > 0 && sw.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(100);
+        Assert.Equal(0, await Objects(kernel.Client));
+        Assert.InRange(sw.Elapsed.TotalSeconds, 0.5, 4.5); // freed by the 2 s lease, not at once and not late
+    }
+
+    [Fact]
+    public async Task Collected_proxies_are_released_by_the_background_batch()
+    {
+        await using var manager = new KernelManager();
+        var kernel = await manager.StartAsync(TestKernels.Spec("finalized"));
+        await using var proxies = new ProxyClient(kernel.Client);
+        await CreateAndDrop(proxies, 500);
+        Assert.True(await Objects(kernel.Client) >= 500);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var sw = Stopwatch.StartNew();
+        while (await Objects(kernel.Client) > 0 && sw.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(50);
+        Assert.Equal(0, await Objects(kernel.Client));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task CreateAndDrop(ProxyClient proxies, int n)
+    {
+        var type = (RemoteObject)await proxies.GetRemoteAsync("Counter");
+        for (int i = 0; i < n; i++) await type.CallAsync(Arguments.Of((long)i)); // results dropped at once
+    }
+}

@@ -18,7 +18,7 @@ public sealed class MacroPaths
 
     /// <summary>Creates paths from arrays aligned with <paramref name="years"/> (any order; years must be distinct).</summary>
     public MacroPaths(int[] years, double[]? gdp, double[]? energyDemandIndex = null, double[]? interestRate = null,
-        double[]? gdpReference = null, string source = "macro paths")
+        double[]? gdpReference = null, string source = "table 'macro_paths'")
         : this(years, gdp, energyDemandIndex, interestRate, gdpReference, source, null, null) { }
 
     private MacroPaths(int[] years, double[]? gdp, double[]? edi, double[]? rate, double[]? gdpRef, string source,

@@ -32,7 +32,7 @@ class TaskContext:
     __slots__ = ("task_id", "endpoint", "priority", "metadata", "retries", "timeout",
                  "args", "kwargs", "state", "pending_at", "queued_at", "started_at", "ended_at",
                  "log", "cancel_reason", "_event", "submitter", "seq", "reply", "_events",
-                 "keep", "deadline", "final_error")
+                 "keep", "deadline", "final_error", "session", "proxy_ids")
 
     def __init__(self, task_id, endpoint, priority=5, metadata=None, retries=0, timeout=None):
         self.task_id = task_id
@@ -55,6 +55,8 @@ class TaskContext:
         self.keep = False
         self.deadline = None
         self.final_error = None
+        self.session = ""        # the submitter's header session (proxy reference owner)
+        self.proxy_ids = None    # object ids this task's result handed to its session
 
     # ------------------------------------------------------------------------ cancellation
 

@@ -185,17 +185,24 @@ class _Param:
 
 
 class Endpoint:
-    """A named handler and everything needed to bind wire arguments to it."""
+    """A named handler and everything needed to bind wire arguments to it.
 
-    def __init__(self, name, fn, doc=None):
+    ``kind`` names it in error messages (``"endpoint"``; ``"method"`` for proxied calls).
+    ``ctx_by_name``: a parameter named ``ctx`` receives the task context (as well as one
+    annotated :class:`TaskContext`); proxied methods use annotations only.
+    """
+
+    def __init__(self, name, fn, doc=None, *, kind="endpoint", ctx_by_name=True):
         if not callable(fn):
-            raise TypeError("endpoint %r: handler is not callable" % name)
+            raise TypeError("%s %r: handler is not callable" % (kind, name))
         self.name = name
+        self.kind = kind
         self.fn = fn
         self.doc = inspect.cleandoc(doc if doc is not None else (fn.__doc__ or ""))
         sig = inspect.signature(fn)
         try:
-            hints = typing.get_type_hints(fn)
+            # a class binds the parameters of its __init__ (not its attribute annotations)
+            hints = typing.get_type_hints(fn.__init__ if isinstance(fn, type) else fn)
         except Exception:
             hints = {}
         self.ctx_name = None
@@ -206,9 +213,10 @@ class Endpoint:
         self.var_keyword = None
         for p in sig.parameters.values():
             ann = hints.get(p.name, p.annotation)
-            if p.name == "ctx" or ann is TaskContext:
+            if (ctx_by_name and p.name == "ctx") or ann is TaskContext:
                 if p.kind == inspect.Parameter.POSITIONAL_ONLY:
-                    raise TypeError("endpoint %r: the context parameter cannot be positional-only" % name)
+                    raise TypeError("%s %r: the context parameter cannot be positional-only"
+                                    % (kind, name))
                 self.ctx_name = p.name
                 continue
             if p.kind == inspect.Parameter.VAR_POSITIONAL:
@@ -241,9 +249,9 @@ class Endpoint:
         nargs = len(args)
         if nargs > len(positional) and self.var_positional is None:
             names = ", ".join(p.name for p in positional) or "none"
-            raise BindError("endpoint %r takes %d positional argument(s) (%s) but %d were given; "
-                            "surplus argument #%d" % (self.name, len(positional), names, nargs,
-                                                      len(positional) + 1))
+            raise BindError("%s %r takes %d positional argument(s) (%s) but %d were given; "
+                            "surplus argument #%d" % (self.kind, self.name, len(positional), names,
+                                                      nargs, len(positional) + 1))
         values = {}
         for i in range(min(nargs, len(positional))):
             p = positional[i]
@@ -258,15 +266,17 @@ class Endpoint:
                     extra_kwargs[key] = v
                     continue
                 if any(q.name == key for q in self.positional):
-                    raise BindError("parameter %r of endpoint %r is positional-only" % (key, self.name))
-                raise BindError("endpoint %r has no parameter %r (surplus argument)" % (self.name, key))
+                    raise BindError("parameter %r of %s %r is positional-only"
+                                    % (key, self.kind, self.name))
+                raise BindError("%s %r has no parameter %r (surplus argument)"
+                                % (self.kind, self.name, key))
             if p.name in values:
-                raise BindError("parameter %r of endpoint %r given both by position and by name"
-                                % (key, self.name))
+                raise BindError("parameter %r of %s %r given both by position and by name"
+                                % (key, self.kind, self.name))
             values[p.name] = self._convert(p, v)
         for p in self.params:
             if p.required and p.name not in values:
-                raise BindError("endpoint %r: missing required argument %r" % (self.name, p.name))
+                raise BindError("%s %r: missing required argument %r" % (self.kind, self.name, p.name))
         if self._simple:
             return (), values
         call_args = []
@@ -287,5 +297,5 @@ class Endpoint:
         try:
             return conv(v)
         except (TypeError, ValueError, OverflowError) as e:
-            raise BindError("argument %r of endpoint %r: cannot convert %s to %s (%s)"
-                            % (p.name, self.name, _describe(v), p.type_name, e)) from None
+            raise BindError("argument %r of %s %r: cannot convert %s to %s (%s)"
+                            % (p.name, self.kind, self.name, _describe(v), p.type_name, e)) from None

@@ -1162,8 +1162,12 @@ static void fuzz_group(void)
             for (int f = 0; f < 5000; f++)
                 mesh_frames_push(&fr, mesh_buf_copy("x", 1));
         }
-        tk_send_frames(s, &fr);
+        int src = tk_send_frames(s, &fr);
         mesh_frames_free(&fr);
+        if (src != 0) {
+            CHECK(false, "send failed after %ld messages: the kernel stopped reading (exit %d)", sent, tk_wait_exit(&k, 0));
+            break;
+        }
         sent++;
         if ((it & 255) == 0)
             for (int i = 0; i < 3; i++)

@@ -532,7 +532,8 @@ typedef struct gone {
 
 typedef struct event {
     struct event *next;
-    task *done;         /* a task reached a final state */
+    char *done;         /* the id of a task that reached a final state (a copy: the task may be
+                           forgotten by a get before this event is processed) */
     mesh_buf *identity; /* progress: destination */
     mesh_encoder content;
 } event;
@@ -1066,10 +1067,10 @@ static void *worker_main(void *arg)
             task_finalize(k, t, ST_ERROR,
                           protocol_error(a, MESH_INTERNAL_ERROR, "handler returned no result and no error"));
         }
-        if (e) {
-            e->done = t;
+        if (e && (e->done = strdup(t->id)) != NULL)
             push_event(k, e);
-        }
+        else
+            free(e);
         /* without an event the I/O thread still finds the task at its next sweep */
         wake(k->wake_wr);
     }
@@ -1305,10 +1306,8 @@ static void process_events(kernel *k)
     while (e) {
         event *next = e->next;
         if (e->done) {
-            char *id = strdup(e->done->id);
-            if (id)
-                answer_waiters(k, id);
-            free(id);
+            answer_waiters(k, e->done);
+            free(e->done);
         } else if (e->identity) {
             char mid[33];
             mesh_new_id(mid);
@@ -2255,6 +2254,7 @@ cleanup:
     }
     for (event *e = k->ev_head; e;) {
         event *n = e->next;
+        free(e->done);
         if (e->identity) {
             mesh_buf_unref(e->identity);
             mesh_encoder_destroy(&e->content);

@@ -28,6 +28,10 @@ Console.WriteLine($"pipelined small calls: {mesh.Throughput:N0} calls/s ({mesh.T
 Console.WriteLine($".NET kernel start-to-ready: median {mesh.StartupMedianMs:F0} ms (min {mesh.StartupMinMs:F0}, max {mesh.StartupMaxMs:F0}, {mesh.StartupRuns} starts)");
 Console.WriteLine();
 
+var (taskCall, proxyCall) = await ProxyCalls.MeasureAsync(quick);
+Console.WriteLine($"proxy method call (counter.Add) p50 {proxyCall.P50:F1} µs / p99 {proxyCall.P99:F1} µs vs plain task call (add) p50 {taskCall.P50:F1} µs / p99 {taskCall.P99:F1} µs: ratio {proxyCall.P50 / taskCall.P50:F2}x");
+Console.WriteLine();
+
 var venv = Path.Combine(RepoRoot(), ".venv", "kernel");
 var pyFloor = await Floor.MeasurePyzmqAsync(sizes, quick, Path.Combine(venv, "bin", "python"));
 var py = await MeshCalls.MeasureAsync(sizes, quick, id => MeshCalls.PythonSpec(id, venv));

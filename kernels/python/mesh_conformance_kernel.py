@@ -2,7 +2,9 @@
 
     python -m mesh mesh_conformance_kernel.py
 
-``max_concurrency`` comes from ``MESH_MAX_CONCURRENCY`` (default: the CPU count).
+``max_concurrency`` comes from ``MESH_MAX_CONCURRENCY`` (default: the CPU count). Besides the
+endpoints it exports the proxy conformance objects (``Counter``, ``Policy``, ``Records``,
+``Calculator``, ``store``; protocol section 9).
 """
 
 import os
@@ -116,3 +118,89 @@ def order(tag):
 def pid() -> int:
     """The kernel's process id."""
     return os.getpid()
+
+
+# ------------------------------------------------------------------ proxy conformance objects
+
+
+@kernel.export
+class Counter:
+    """Counter(start=0): add(n), value (get/set), snapshot(), fail(message)."""
+
+    def __init__(self, start: int = 0):
+        self.value = start
+
+    def add(self, n: int) -> int:
+        """Adds n; returns the new value."""
+        self.value += n
+        return self.value
+
+    def snapshot(self) -> dict:
+        """{value} (plain data: returned by value)."""
+        return {"value": self.value}
+
+    def fail(self, message: str):
+        """Raises ValueError(message)."""
+        raise ValueError(message)
+
+    def value_type(self):
+        """type(self.value): a class that is not exported (the allow-list refuses it)."""
+        return type(self.value)
+
+
+@kernel.export
+class Policy:
+    """Policy(rate): attribute rate (get/set)."""
+
+    def __init__(self, rate: float):
+        self.rate = rate
+
+
+@kernel.export
+class Records:
+    """Records(values): total() (sum, one by one), attribute values (the array, by value)."""
+
+    def __init__(self, values: np.ndarray):
+        self.values = np.array(values, dtype=np.float64)  # own, writable copy
+
+    def total(self) -> float:
+        """The sum of values, added one by one from the first to the last."""
+        x = self.values.reshape(-1)
+        return float(np.add.accumulate(x)[-1]) if x.size else 0.0
+
+
+@kernel.export
+class Calculator:
+    """Calculator(policy, records): run() = policy.rate * records.total(); attribute policy."""
+
+    def __init__(self, policy: Policy, records: Records):
+        if not isinstance(policy, Policy) or not isinstance(records, Records):
+            raise TypeError("Calculator(policy: Policy, records: Records), got %s and %s"
+                            % (type(policy).__name__, type(records).__name__))
+        self.policy = policy
+        self.records = records
+
+    def run(self) -> float:
+        """policy.rate * records.total()."""
+        return self.policy.rate * self.records.total()
+
+
+class Store:
+    """Item access with str keys and any values; an unknown key raises KeyError."""
+
+    def __init__(self):
+        self._items = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: str):
+        with self._lock:
+            return self._items[key]
+
+    def __setitem__(self, key: str, value):
+        if not isinstance(key, str):
+            raise TypeError("store keys are str, got %s" % type(key).__name__)
+        with self._lock:
+            self._items[key] = value
+
+
+store = kernel.export("store", Store())

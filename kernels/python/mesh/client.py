@@ -10,6 +10,11 @@ call in flight fails with :class:`mesh.KernelLostError`.
     client = mesh.Client.from_connection_file("kernel.json")
     client.call("add", 1.0, b=2.0)
     handle = client.submit("sleep", [5.0]); handle.cancel(); handle.get()
+
+Remote objects (protocol section 9): ``client.root(name)`` returns a :class:`mesh.RemoteObject`
+proxy for an exported root (see ``mesh/proxy.py``). Proxies that are released or garbage
+collected only queue their id; the I/O thread sends the queued ids in batches (``mesh.release``,
+at most 50 ms after the first was queued, or at once when 8192 are waiting).
 """
 
 import collections
@@ -24,19 +29,26 @@ from . import transport
 from .connection import ConnectionInfo
 from .envelope import Envelope, EnvelopeError, new_id
 from .errors import KernelLostError, MeshError, ProtocolError, RemoteError
+from .proxy import RemoteObject, adopt
+from .ref import Ref
 
 _HEALTH, _SUBMIT, _GET = 0, 1, 2
 TimeoutError = concurrent.futures.TimeoutError
+RELEASE_BATCH = 8192      # ids per mesh.release task
+RELEASE_DELAY = 0.05      # seconds a queued release may wait for others to join its batch
+IDLE_WAKE = 0.2           # the I/O thread looks at the release queue at least this often
 
 
 class TaskHandle:
     """A submitted task: wait for it with :meth:`get`, look at it with :meth:`status`,
     stop it with :meth:`cancel`. ``future`` is a ``concurrent.futures.Future``."""
 
-    __slots__ = ("task_id", "endpoint", "future", "on_progress", "accepted", "record", "_client")
+    __slots__ = ("task_id", "endpoint", "future", "on_progress", "accepted", "record", "_client",
+                 "convert")
 
-    def __init__(self, client, task_id, endpoint, on_progress=None):
+    def __init__(self, client, task_id, endpoint, on_progress=None, convert=None):
         self._client = client
+        self.convert = convert  # applied to the result on the I/O thread (proxies=True)
         self.task_id = task_id
         self.endpoint = endpoint
         self.future = concurrent.futures.Future()
@@ -105,6 +117,12 @@ class Client:
         self._dead = None        # KernelLostError once a manager reported the process dead
         self._ready = threading.Event()
         self._io_error = None
+        self._releases = collections.deque()     # object ids given back, waiting to be sent
+        self._release_since = None               # when the oldest queued id was seen
+        self._release_handles = []               # mesh.release tasks in flight
+        self._flush_requests = collections.deque()
+        self._release_everything = False
+        self._held = collections.Counter()       # object id -> live proxies (not yet released)
         self._thread = threading.Thread(target=self._run, name="mesh-client-io", daemon=True)
         self._thread.start()
         self._ready.wait()
@@ -123,12 +141,15 @@ class Client:
     # ----------------------------------------------------------------------------- tasks
 
     def submit(self, endpoint, args=(), kwargs=None, *, priority=5, timeout=None, retries=0,
-               metadata=None, task_id=None, on_progress=None):
+               metadata=None, task_id=None, on_progress=None, proxies=False):
         """Submits a task; returns its :class:`TaskHandle` at once.
 
         ``timeout``: seconds the task may run once started (kernel side). ``on_progress(value,
         message)`` is called on the client's I/O thread; keep it short. Arrays above 1 KiB are
         sent without copying: do not modify them until the task has been acknowledged.
+        ``proxies=True``: references (:class:`mesh.Ref`) in the result become
+        :class:`mesh.RemoteObject` proxies owned by this client (use it to call ``mesh.*``
+        endpoints directly without leaking references).
         """
         task_id = task_id or new_id()
         content = {"task_id": task_id, "endpoint": endpoint, "args": list(args),
@@ -139,7 +160,8 @@ class Client:
         submit_id, submit_frames = env.pack("submit_request", content)
         get_id, get_frames = env.pack("get_request", {
             "task_id": task_id, "timeout": self.poll_timeout, "keep": False})
-        handle = TaskHandle(self, task_id, endpoint, on_progress)
+        handle = TaskHandle(self, task_id, endpoint, on_progress,
+                            self._adopt if proxies else None)
         with self._lock:
             self._check_usable()
             if task_id in self._tasks:
@@ -180,6 +202,121 @@ class Client:
         """Asks the kernel to shut down (it drains, then exits with code 0)."""
         return self._request(_SUBMIT, "shutdown_request", {"grace": float(grace)}, timeout)
 
+    # ----------------------------------------------------------------------------- proxies
+
+    def root(self, name):
+        """A :class:`mesh.RemoteObject` for the root ``name`` the kernel exports
+        (``PROXY_NOT_EXPORTED`` if it exports none of that name)."""
+        return self._proxy_op("mesh.root", {"name": name})
+
+    def proxy(self, ref):
+        """Adopts a :class:`mesh.Ref` received without ``proxies=True``: the proxy now owns
+        that reference count and gives it back when released."""
+        if type(ref) is not Ref:
+            raise TypeError("expected a mesh.Ref, got %s" % type(ref).__name__)
+        return self._new_proxy(ref)
+
+    def objects(self, timeout=None):
+        """The kernel's live object table sizes, ``{objects, sessions}`` (``mesh.objects``)."""
+        return self.submit("mesh.objects").get(timeout)
+
+    def flush_releases(self, timeout=10.0):
+        """Sends the queued releases now and waits until the kernel has processed every
+        release sent so far. Returns False if ``timeout`` passed first."""
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("flush_releases() cannot wait on the client's I/O thread")
+        fut = concurrent.futures.Future()
+        with self._lock:
+            self._check_usable()
+            self._flush_requests.append(fut)
+        self._wake(force=True)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            handles = fut.result(timeout)
+        except concurrent.futures.TimeoutError:
+            return False
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        done, pending = concurrent.futures.wait([h.future for h in handles], left)
+        return not pending
+
+    def _proxy_op(self, endpoint, kwargs):
+        return self.submit(endpoint, (), kwargs, proxies=True).get()
+
+    def _adopt(self, value):
+        return adopt(self, value)
+
+    def _new_proxy(self, ref):
+        with self._lock:
+            self._held[ref.object_id] += 1
+        return RemoteObject(self, ref)
+
+    def _queue_release(self, object_id, wake=False):
+        self._releases.append(object_id)
+        if wake:
+            self._wake()
+
+    def _send_releases(self):
+        """I/O thread: sends every queued release."""
+        queue = self._releases
+        ids = []
+        try:
+            while True:
+                ids.append(queue.popleft())
+        except IndexError:
+            pass
+        with self._lock:
+            held = self._held
+            for oid in ids:
+                n = held[oid] - 1
+                if n > 0:
+                    held[oid] = n
+                else:
+                    del held[oid]
+        self._submit_releases(ids)
+
+    def _submit_releases(self, ids):
+        """I/O thread: ``mesh.release`` tasks for ``ids``, RELEASE_BATCH ids each."""
+        self._release_since = None
+        self._release_handles = [h for h in self._release_handles if not h.future.done()]
+        for i in range(0, len(ids), RELEASE_BATCH):
+            try:
+                h = self.submit("mesh.release", (ids[i:i + RELEASE_BATCH],), priority=10)
+            except MeshError:
+                return  # closed or lost: the kernel's lease takes them back
+            self._release_handles.append(h)
+
+    def _service_releases(self):
+        """I/O thread: sends queued releases when a batch is full or old enough, or when a
+        flush was asked for; answers flush requests."""
+        if self._release_everything:
+            # close(): every count a live proxy holds, queued or not (each id is counted in
+            # _held until it is sent, so nothing goes twice)
+            self._release_everything = False
+            with self._lock:
+                ids = list(self._held.elements())
+                self._held.clear()
+            self._releases.clear()
+            self._submit_releases(ids)
+        elif self._releases:
+            now = time.monotonic()
+            if self._release_since is None:
+                self._release_since = now
+            if (self._flush_requests or len(self._releases) >= RELEASE_BATCH
+                    or now - self._release_since >= RELEASE_DELAY):
+                self._send_releases()
+        while self._flush_requests:
+            fut = self._flush_requests.popleft()
+            pending = [h for h in self._release_handles if not h.future.done()]
+            _set_result(fut, pending)
+
+    def _release_all_held(self, timeout):
+        """On close: gives back every reference this client's live proxies still hold."""
+        self._release_everything = True
+        try:
+            self.flush_releases(timeout)
+        except MeshError:
+            pass
+
     @property
     def lost(self):
         """The :class:`KernelLostError` describing why the kernel is considered lost, or None."""
@@ -196,6 +333,9 @@ class Client:
         """Stops the I/O thread and closes the sockets; tasks in flight fail."""
         if self._closing:
             return
+        if (self._thread.is_alive() and self._thread is not threading.current_thread()
+                and self._dead is None and self._lost is None and (self._held or self._releases)):
+            self._release_all_held(timeout=2.0)
         self._closing = True
         self._wake(force=True)
         if self._thread is not threading.current_thread():
@@ -311,6 +451,7 @@ class Client:
                     transport.send(health, frames)
                     next_ping = now + hb
                 wait = max(0.0, next_ping - time.monotonic())
+                wait = min(wait, RELEASE_DELAY if self._releases else IDLE_WAKE)
                 ready = poller.poll(int(wait * 1000) + 1)
                 for sock, _ in ready:
                     if sock is self._wake_r:
@@ -341,6 +482,8 @@ class Client:
                             self._on_submit_port(msg)
                         else:
                             self._on_get_port(msg, socks)
+                if self._releases or self._flush_requests or self._release_everything:
+                    self._service_releases()
                 if self._outbox:
                     self._flush_outbox(socks)
         finally:
@@ -422,6 +565,13 @@ class Client:
         err = c.get("error")
         if err is not None:
             _set_exception(h.future, RemoteError.from_map(err))
+        elif h.convert is not None:
+            try:
+                value = h.convert(c.get("result"))
+            except Exception as e:  # noqa: BLE001 - reported to the caller
+                _set_exception(h.future, e)
+            else:
+                _set_result(h.future, value)
         else:
             _set_result(h.future, c.get("result"))
 

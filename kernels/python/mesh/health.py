@@ -25,12 +25,17 @@ def reject(env, sock, ids, err):
 
 
 class HealthServer:
-    """Answers ``health_request`` on ``sock`` with the content ``stats()`` returns."""
+    """Answers ``health_request`` on ``sock`` with the content ``stats()`` returns.
 
-    def __init__(self, sock, env, stats):
+    ``on_session(session)`` is called for every authenticated message (it renews the sender's
+    proxy lease, protocol section 9.4); it must be quick and never block.
+    """
+
+    def __init__(self, sock, env, stats, on_session=None):
         self.sock = sock
         self.env = env
         self.stats = stats
+        self.on_session = on_session
         self.rejected = 0
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="mesh-health", daemon=True)
@@ -74,6 +79,8 @@ class HealthServer:
         if not ids:
             self.rejected += 1
             return
+        if self.on_session is not None and type(msg.session) is str:
+            self.on_session(msg.session)
         if msg.type == "health_request":
             _, out = env.pack("health_reply", self.stats(), parent_id=msg.id)
         else:

@@ -9,6 +9,9 @@
 Run it with ``python -m mesh module_or_script.py`` under a manager (``mesh.launch``), which
 passes the connection file in ``MESH_CONNECTION_FILE``.
 
+Objects, classes and functions exported with ``kernel.export(name, obj)`` are reachable by
+reference through the reserved ``mesh.*`` endpoints (protocol section 9, ``mesh/objects.py``).
+
 Threads: the main thread owns the submit and get sockets and does all bookkeeping; the health
 thread owns the health socket; ``max_concurrency`` worker threads (started once) run handlers
 taken from a priority queue. Workers hand results back through a deque plus a wake-up pipe that
@@ -40,6 +43,7 @@ from .errors import (APPLICATION_ERROR, BAD_ARGUMENTS, DUPLICATE_TASK, INTERNAL_
                      TASK_TIMEOUT, UNKNOWN_ENDPOINT, UNKNOWN_MESSAGE_TYPE, UNKNOWN_TASK,
                      TaskCancelled, code_name, error_map)
 from .health import HealthServer, reject
+from .objects import RESERVED_PREFIX, ObjectTable, OperationError, lease_from_env
 
 EXIT_OK = 0
 EXIT_BAD_CONNECTION_FILE = 2
@@ -63,6 +67,8 @@ def _ts(ns):
 
 def exception_error(exc):
     """The wire error map for an exception a handler raised (code 0, or its ``code`` >= 10000)."""
+    if isinstance(exc, OperationError):
+        return exc.to_map()  # a refused proxy operation: reserved code, no traceback
     t = type(exc)
     name = t.__qualname__ if t.__module__ == "builtins" else "%s.%s" % (t.__module__, t.__qualname__)
     tb = exc.__traceback__
@@ -160,12 +166,15 @@ class Kernel:
     ``endpoints``: a dict name -> function (or use the :meth:`endpoint` decorator).
     ``max_concurrency``: worker threads (default ``MESH_MAX_CONCURRENCY`` or the CPU count).
     ``max_queue``: queued tasks before ``QUEUE_FULL``. ``result_ttl`` / ``max_retained``:
-    retention of unfetched results (section 6.3).
+    retention of unfetched results (section 6.3). ``proxy_lease``: seconds a silent session
+    keeps its object references (default ``MESH_PROXY_LEASE`` or 30, section 9.4).
     """
 
     def __init__(self, endpoints=None, *, max_concurrency=None, max_queue=100_000,
-                 result_ttl=600.0, max_retained=10_000):
+                 result_ttl=600.0, max_retained=10_000, proxy_lease=None):
         self._endpoints = {}
+        self._exports = {}
+        self.proxy_lease = proxy_lease
         self.max_concurrency = max_concurrency
         self.max_queue = max_queue
         self.result_ttl = result_ttl
@@ -178,11 +187,41 @@ class Kernel:
         """name -> :class:`mesh.endpoint.Endpoint`."""
         return dict(self._endpoints)
 
+    @property
+    def exports(self):
+        """name -> exported object, class or function (the roots of section 9.2)."""
+        return dict(self._exports)
+
     def add_endpoint(self, name, fn, doc=None):
         if not isinstance(name, str) or not name:
             raise ValueError("endpoint names must be non-empty strings")
+        if name.startswith(RESERVED_PREFIX):
+            raise ValueError("endpoint names starting with %r are reserved for the proxy "
+                             "protocol: %r" % (RESERVED_PREFIX, name))
         self._endpoints[name] = Endpoint(name, fn, doc)
         return fn
+
+    def export(self, name=None, obj=None):
+        """Makes an object, class or function reachable by reference as the root ``name``.
+
+        ``kernel.export("Model", Model)``, or as a decorator: ``@kernel.export`` (the
+        class's or function's ``__name__``) or ``@kernel.export("Name")``. Returns ``obj``.
+        Only exported roots are reachable by name (``mesh.root``); their public members are
+        reachable through references (protocol section 9.2).
+        """
+        if obj is None and name is not None and not isinstance(name, str):
+            obj, name = name, None  # bare decorator or export(obj)
+        if obj is None:
+            def register(target):
+                self.export(name or target.__name__, target)
+                return target
+            return register
+        if name is None:
+            name = getattr(obj, "__name__", None)
+        if not isinstance(name, str) or not name:
+            raise ValueError("export names must be non-empty strings")
+        self._exports[name] = obj
+        return obj
 
     def endpoint(self, name=None, *, doc=None):
         """Decorator: ``@kernel.endpoint("name")`` (or bare ``@kernel.endpoint``)."""
@@ -196,6 +235,13 @@ class Kernel:
             return fn
 
         return register
+
+    def lease(self):
+        """Seconds a silent session keeps its references: ``proxy_lease``, else
+        ``MESH_PROXY_LEASE``, else 30."""
+        if self.proxy_lease:
+            return float(self.proxy_lease)
+        return lease_from_env()
 
     def concurrency(self):
         if self.max_concurrency:
@@ -251,7 +297,11 @@ class _Runtime:
     def __init__(self, kernel, info):
         self.kernel = kernel
         self.info = info
-        self.endpoints = kernel._endpoints
+        self.objects = ObjectTable(info.kernel_id, kernel._exports, kernel.lease())
+        proxy_ops = self.objects.endpoints()
+        self.proxy_ops = frozenset(proxy_ops)
+        self.endpoints = dict(kernel._endpoints)
+        self.endpoints.update(proxy_ops)
         self.env = Envelope(info.key, max_frame_bytes=info.max_message_bytes)
         self.concurrency = kernel.concurrency()
         self.pid = os.getpid()
@@ -324,7 +374,8 @@ class _Runtime:
             self.addresses[name] = transport.bind(sock, info.transport, info.ip, info.ipc_dir,
                                                   "%s-%s" % (info.kernel_id, name))
         self.info_content = self._kernel_info()
-        self.health = HealthServer(health_sock, self.env, self._health_content)
+        self.health = HealthServer(health_sock, self.env, self._health_content,
+                                   on_session=self.objects.touch)
         self.health.start()
         for i in range(self.concurrency):
             threading.Thread(target=self._worker, name="mesh-worker-%d" % i, daemon=True).start()
@@ -394,7 +445,8 @@ class _Runtime:
         poller.register(self.get, zmq.POLLIN)
         poller.register(self.wake_r, zmq.POLLIN)
         submit, get, wake_r = self.submit, self.get, self.wake_r
-        next_housekeeping = time.monotonic() + 1.0
+        housekeeping = min(1.0, self.objects.lease / 4)
+        next_housekeeping = time.monotonic() + housekeeping
         parent = self._parent_check()
         while True:
             now = time.monotonic()
@@ -424,8 +476,9 @@ class _Runtime:
             if self.timeouts and self.timeouts[0][0] <= now:
                 self._expire_timeouts(now)
             if now >= next_housekeeping:
-                next_housekeeping = now + 1.0
+                next_housekeeping = now + housekeeping
                 self._sweep_retained(now)
+                self.objects.sweep(now)
                 if parent is not None and not parent():
                     print("mesh: parent process %s died; exiting" % self.info.parent_pid,
                           file=sys.__stderr__)
@@ -456,6 +509,8 @@ class _Runtime:
         return alive
 
     def _drain(self, sock, handler):
+        touch = self.objects.touch
+        now = time.monotonic()
         for _ in range(512):
             try:
                 ids, frames = transport.recv(sock, zmq.NOBLOCK, routed=True)
@@ -470,6 +525,9 @@ class _Runtime:
             if not ids:
                 self.rejected += 1
                 continue
+            session = msg.session
+            if type(session) is str:
+                touch(session, now)  # every message renews the sender's lease (section 9.4)
             try:
                 handler(sock, ids, msg)
             except _Stop:
@@ -594,9 +652,18 @@ class _Runtime:
         if problem is not None:
             return self._reject_submit(ids, msg.id, task_id, BAD_ARGUMENTS, problem)
         try:
-            call_args, call_kwargs = ep.bind(args, kwargs)
+            if name in self.proxy_ops:
+                call_args, call_kwargs = ep.bind(args, kwargs)
+                self.objects.prepare(name, call_kwargs, msg.has_refs)
+            else:
+                if msg.has_refs:  # references become their objects before binding (9.1)
+                    args = self.objects.resolve(args)
+                    kwargs = self.objects.resolve(kwargs)
+                call_args, call_kwargs = ep.bind(args, kwargs)
         except BindError as e:
             return self._reject_submit(ids, msg.id, task_id, BAD_ARGUMENTS, str(e))
+        except OperationError as e:
+            return self._reject_submit(ids, msg.id, task_id, e.code, e.message)
         if self.queue.count >= self.kernel.max_queue:
             return self._reject_submit(ids, msg.id, task_id, QUEUE_FULL,
                                        "queue full (%d tasks)" % self.queue.count)
@@ -606,6 +673,8 @@ class _Runtime:
             call_kwargs[ep.ctx_name] = task
         task.args = call_args
         task.kwargs = call_kwargs
+        session = msg.session
+        task.session = session if type(session) is str else ""
         task.pending_at = now
         task.queued_at = time.time_ns()
         task.submitter = ids
@@ -705,6 +774,7 @@ class _Runtime:
         body, buffers = task.reply
         _, frames = self.env.pack_encoded("get_reply", body, buffers, parent_id)
         transport.send(self.get, frames, ids)
+        task.proxy_ids = None  # the references it carries now belong to the session
 
     def _send_pending(self, ids, parent_id, task_id):
         task = self.tasks.get(task_id)
@@ -746,6 +816,8 @@ class _Runtime:
 
     def _finish(self, task, state, result, error, reply=None, ended_at=None):
         """Makes ``task`` final (main thread only) and answers the gets waiting for it."""
+        if state != COMPLETED and task.proxy_ids:
+            self._release_refs(task)
         task.state = state
         task.ended_at = ended_at if ended_at is not None else time.time_ns()
         task.final_error = error
@@ -772,8 +844,16 @@ class _Runtime:
         while len(self.retained) > self.kernel.max_retained:
             self._forget(next(iter(self.retained)))
 
+    def _release_refs(self, task):
+        """Takes back the references a result that will never be delivered handed out."""
+        ids, task.proxy_ids = task.proxy_ids, None
+        if ids:
+            self.objects.release(task.session, ids)
+
     def _forget(self, task_id):
-        self.tasks.pop(task_id, None)
+        task = self.tasks.pop(task_id, None)
+        if task is not None and task.proxy_ids:
+            self._release_refs(task)  # expired or evicted before anyone fetched it
         self.retained.pop(task_id, None)
         self._remember_gone(task_id, error_map(
             "UNKNOWN_TASK", "kernel %s has no task %s (already fetched or expired)"
@@ -827,6 +907,7 @@ class _Runtime:
             if kind == "done":
                 _, task, state, reply, error, ended_at = ev
                 if task.state in FINAL_STATES:
+                    self._release_refs(task)
                     continue  # timed out already
                 if task.cancel_reason is not None and state == COMPLETED:
                     # cancel signalled after the handler returned but before we saw it

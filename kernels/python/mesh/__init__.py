@@ -14,17 +14,29 @@ Client side::
 
     with mesh.launch("this_file.py") as kernel, kernel.client() as client:
         client.call("add", 1, 2)          # 3.0
+
+Remote objects (protocol section 9)::
+
+    @mesh.export                          # on the kernel: reachable by reference
+    class Counter: ...
+
+    counter = client.root("Counter")(5)   # a mesh.RemoteObject
+    counter.add(2); counter.value.get(); counter.release()
 """
 
 __version__ = "0.1.0"
 
 from .errors import (BadArgumentsError, DecodeError, KernelLostError, KernelShuttingDownError,
-                     MeshError, ProtocolError, RemoteError, TaskCancelled, TaskCancelledError,
+                     MeshError, ProtocolError, ProxyError, ProxyForbiddenError,
+                     ProxyNotDataError, ProxyNotExportedError, ProxyUnknownMemberError,
+                     ProxyUnknownObjectError, RemoteError, TaskCancelled, TaskCancelledError,
                      TaskTimeoutError, UnknownEndpointError, UnknownTaskError)
+from .ref import Ref
 from .table import Table
 from .context import TaskContext, cancelled, check_cancelled, current_task, progress
 from .kernel import Kernel
 from .client import Client, TaskHandle
+from .proxy import RemoteMember, RemoteObject, ref_of
 from .launch import KernelProcess, KernelStartError, launch
 
 _default_kernel = None
@@ -45,10 +57,18 @@ def endpoint(name=None, *, doc=None):
     return default_kernel().endpoint(name, doc=doc)
 
 
+def export(name=None, obj=None):
+    """Exports a root on the default kernel: ``@mesh.export``, ``mesh.export("name", obj)``."""
+    return default_kernel().export(name, obj)
+
+
 __all__ = [
     "BadArgumentsError", "Client", "DecodeError", "Kernel", "KernelLostError", "KernelProcess",
-    "KernelShuttingDownError", "KernelStartError", "MeshError", "ProtocolError", "RemoteError",
-    "Table", "TaskCancelled", "TaskCancelledError", "TaskContext", "TaskHandle",
+    "KernelShuttingDownError", "KernelStartError", "MeshError", "ProtocolError", "ProxyError",
+    "ProxyForbiddenError", "ProxyNotDataError", "ProxyNotExportedError",
+    "ProxyUnknownMemberError", "ProxyUnknownObjectError", "Ref", "RemoteError", "RemoteMember",
+    "RemoteObject", "Table", "TaskCancelled", "TaskCancelledError", "TaskContext", "TaskHandle",
     "TaskTimeoutError", "UnknownEndpointError", "UnknownTaskError", "cancelled",
-    "check_cancelled", "current_task", "default_kernel", "endpoint", "launch", "progress",
+    "check_cancelled", "current_task", "default_kernel", "endpoint", "export", "launch",
+    "progress", "ref_of",
 ]

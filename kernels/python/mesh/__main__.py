@@ -2,7 +2,8 @@
 
 The target is imported (a module name) or run (a ``.py`` path, with ``__name__`` set to
 ``"__mesh_kernel__"``); the kernel served is its ``kernel`` attribute if that is a
-``mesh.Kernel``, else the default kernel that module-level ``@mesh.endpoint`` decorators filled.
+``mesh.Kernel``, else the default kernel that module-level ``@mesh.endpoint`` (and
+``@mesh.export``) decorators filled.
 Exit codes are those of docs/protocol.md section 3; an error while importing the target prints
 its traceback to stderr and exits with code 5.
 """
@@ -56,8 +57,9 @@ def main(argv=None):
     if not isinstance(kernel, Kernel):
         import mesh
         kernel = mesh.default_kernel()
-    if not kernel.endpoints:
-        print("mesh: warning: %r defines no endpoints" % args.target, file=sys.stderr)
+    if not kernel.endpoints and not kernel.exports:
+        print("mesh: warning: %r defines no endpoints and exports nothing" % args.target,
+              file=sys.stderr)
     kernel.serve(info, exit=True)
 
 

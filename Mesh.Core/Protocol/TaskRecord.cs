@@ -39,6 +39,14 @@ public sealed record TaskRecord
         ["log"] = Log,
     };
 
+    /// <summary>A wire timestamp as a DateTime (nanosecond timestamps truncated to 100 ns ticks).</summary>
+    private static DateTime? Time(object? value) => value switch
+    {
+        DateTime d => d,
+        Values.MessagePackTimestamp t => DateTime.UnixEpoch.AddTicks(t.Seconds * TimeSpan.TicksPerSecond + t.Nanoseconds / 100),
+        _ => null,
+    };
+
     /// <summary>Reads the wire map.</summary>
     public static TaskRecord FromMap(IReadOnlyDictionary<string, object?> m) => new()
     {
@@ -46,10 +54,10 @@ public sealed record TaskRecord
         Endpoint = m.GetValueOrDefault("endpoint") as string ?? "",
         State = TaskStates.Parse(m.GetValueOrDefault("state") as string),
         Priority = m.GetValueOrDefault("priority") is long p ? (int)p : 0,
-        PendingAt = m.GetValueOrDefault("pending_at") as DateTime?,
-        QueuedAt = m.GetValueOrDefault("queued_at") as DateTime?,
-        StartedAt = m.GetValueOrDefault("started_at") as DateTime?,
-        EndedAt = m.GetValueOrDefault("ended_at") as DateTime?,
+        PendingAt = Time(m.GetValueOrDefault("pending_at")),
+        QueuedAt = Time(m.GetValueOrDefault("queued_at")),
+        StartedAt = Time(m.GetValueOrDefault("started_at")),
+        EndedAt = Time(m.GetValueOrDefault("ended_at")),
         Retries = m.GetValueOrDefault("retries") is long r ? (int)r : 0,
         Log = m.GetValueOrDefault("log") is object?[] lines ? lines.Select(x => x?.ToString() ?? "").ToArray() : [],
     };

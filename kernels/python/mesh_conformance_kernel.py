@@ -125,15 +125,17 @@ def pid() -> int:
 
 @kernel.export
 class Counter:
-    """Counter(start=0): add(n), value (get/set), snapshot(), fail(message)."""
+    """Counter(start=0): add(n), value (get/set), snapshot(), fail(message), machinery()."""
 
     def __init__(self, start: int = 0):
         self.value = start
+        self._lock = threading.Lock()  # several workers may call add() at once
 
     def add(self, n: int) -> int:
         """Adds n; returns the new value."""
-        self.value += n
-        return self.value
+        with self._lock:
+            self.value += n
+            return self.value
 
     def snapshot(self) -> dict:
         """{value} (plain data: returned by value)."""
@@ -143,9 +145,9 @@ class Counter:
         """Raises ValueError(message)."""
         raise ValueError(message)
 
-    def value_type(self):
-        """type(self.value): a class that is not exported (the allow-list refuses it)."""
-        return type(self.value)
+    def machinery(self):
+        """The object's own class (the allow-list refuses to hand it out)."""
+        return type(self)
 
 
 @kernel.export
@@ -185,22 +187,6 @@ class Calculator:
         return self.policy.rate * self.records.total()
 
 
-class Store:
-    """Item access with str keys and any values; an unknown key raises KeyError."""
-
-    def __init__(self):
-        self._items = {}
-        self._lock = threading.Lock()
-
-    def __getitem__(self, key: str):
-        with self._lock:
-            return self._items[key]
-
-    def __setitem__(self, key: str, value):
-        if not isinstance(key, str):
-            raise TypeError("store keys are str, got %s" % type(key).__name__)
-        with self._lock:
-            self._items[key] = value
-
-
-store = kernel.export("store", Store())
+# A plain dict: item access (an unknown key raises KeyError), and mesh.deref copies it while it
+# holds only plain data.
+store = kernel.export("store", {})

@@ -57,9 +57,10 @@ def endpoint(name=None, *, doc=None):
     return default_kernel().endpoint(name, doc=doc)
 
 
-def export(name=None, obj=None):
-    """Exports a root on the default kernel: ``@mesh.export``, ``mesh.export("name", obj)``."""
-    return default_kernel().export(name, obj)
+def export(*args):
+    """Exports a root on the default kernel: ``@mesh.export``, ``@mesh.export("Name")``,
+    ``mesh.export("name", obj)`` (see :meth:`Kernel.export`)."""
+    return default_kernel().export(*args)
 
 
 __all__ = [

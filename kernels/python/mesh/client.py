@@ -13,8 +13,8 @@ call in flight fails with :class:`mesh.KernelLostError`.
 
 Remote objects (protocol section 9): ``client.root(name)`` returns a :class:`mesh.RemoteObject`
 proxy for an exported root (see ``mesh/proxy.py``). Proxies that are released or garbage
-collected only queue their id; the I/O thread sends the queued ids in batches (``mesh.release``,
-at most 50 ms after the first was queued, or at once when 8192 are waiting).
+collected only queue their id; the I/O thread sends the queued ids in batches of up to 8192
+(``mesh.release``, priority 10), within about a quarter of a second.
 """
 
 import collections

@@ -1,4 +1,4 @@
-"""Error codes of docs/protocol.md section 4.6 and the exceptions that carry them.
+"""Error codes of docs/protocol.md sections 4.6 and 9.5 and the exceptions that carry them.
 
 On the wire an error is the map ``{type, message, traceback, code}``; in Python it is a
 :class:`RemoteError` (or one of its subclasses, chosen by ``code``).

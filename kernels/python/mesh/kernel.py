@@ -55,6 +55,7 @@ EXIT_INTERNAL_ERROR = 70
 REGISTRATION_TIMEOUT = 10.0
 MAX_GET_WAIT = 3600.0
 _MESH_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_MISSING = object()
 _Timestamp = msgpack.Timestamp
 
 
@@ -201,7 +202,7 @@ class Kernel:
         self._endpoints[name] = Endpoint(name, fn, doc)
         return fn
 
-    def export(self, name=None, obj=None):
+    def export(self, name=None, obj=_MISSING):
         """Makes an object, class or function reachable by reference as the root ``name``.
 
         ``kernel.export("Model", Model)``, or as a decorator: ``@kernel.export`` (the
@@ -209,9 +210,9 @@ class Kernel:
         Only exported roots are reachable by name (``mesh.root``); their public members are
         reachable through references (protocol section 9.2).
         """
-        if obj is None and name is not None and not isinstance(name, str):
+        if obj is _MISSING and name is not None and not isinstance(name, str):
             obj, name = name, None  # bare decorator or export(obj)
-        if obj is None:
+        if obj is _MISSING:
             def register(target):
                 self.export(name or target.__name__, target)
                 return target

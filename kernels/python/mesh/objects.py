@@ -12,14 +12,19 @@
   objects on the kernel's main thread, when the submit arrives (:meth:`ObjectTable.resolve`);
   the operations run on workers.
 * The allow-list (section 9.2): only exported roots are reachable by name; member names that
-  start with ``_`` are refused; results that are classes, modules, functions, methods, code,
-  frames or other interpreter machinery are refused unless they are exported roots. A member
-  name matches exactly first, then ignoring case and underscores (``SetRate`` finds
-  ``set_rate``).
+  start with ``_`` are refused, and so are the names of .NET's ``System.Object`` members
+  (``GetType``, ``ToString``, ...) when the object has no public member of that name itself, so
+  that a .NET client's reflection probes are refused as they are by the .NET kernel. Results
+  that are classes, modules, functions, methods, code, frames or other interpreter machinery are
+  refused unless they are exported roots; a class is refused even when exported (an exported
+  class is reached through ``mesh.root`` only, as in .NET, where a method can return a
+  ``System.Type`` but never the exported type root). A member name matches exactly first, then
+  ignoring case and underscores (``SetRate`` finds ``set_rate``).
 * A result is returned by value when it is plain data (:func:`is_plain`), else registered and
   returned as a :class:`mesh.Ref`.
 """
 
+import datetime as _dt
 import functools
 import inspect
 import itertools
@@ -32,12 +37,11 @@ import typing
 
 import msgpack
 import numpy as np
-import datetime as _dt
 
+from .codec import dtype_name
 from .endpoint import BindError, Endpoint
 from .errors import (BAD_ARGUMENTS, PROXY_FORBIDDEN, PROXY_NOT_DATA, PROXY_NOT_EXPORTED,
                      PROXY_UNKNOWN_MEMBER, PROXY_UNKNOWN_OBJECT, code_name, error_map)
-from .codec import dtype_name
 from .ref import Ref
 from .table import Table
 
@@ -116,9 +120,9 @@ def is_plain(value, depth=0):
 
 # ------------------------------------------------------------------------------ allow-list
 
-# Interpreter machinery never handed out (unless it is an exported root): classes, modules,
-# functions and methods of every kind, descriptors, code, frames, tracebacks, cells, class
-# namespaces.
+# Interpreter machinery never handed out: classes (always), and modules, functions and methods
+# of every kind, descriptors, code, frames, tracebacks, cells and class namespaces unless they
+# are exported roots.
 _MACHINERY = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
               types.MethodType, types.MethodWrapperType, types.WrapperDescriptorType,
               types.MethodDescriptorType, types.ClassMethodDescriptorType,
@@ -131,6 +135,13 @@ _METHODS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
 # Public members that a class object gets from its metaclass ``type`` (the root object type of
 # classes), refused like ``object``'s dunders.
 _TYPE_MEMBERS = frozenset(n for n in dir(type) if not n.startswith("_"))
+# .NET's System.Object members (normalized): refused when the object has no such member itself.
+_DOTNET_OBJECT_MEMBERS = frozenset(("gettype", "gethashcode", "equals", "tostring",
+                                    "memberwiseclone", "finalize", "referenceequals"))
+
+
+def _capital(text):
+    return text[:1].upper() + text[1:]
 
 
 def _normalize(name):
@@ -146,7 +157,9 @@ def _type_name(obj):
 def _describe(obj):
     if isinstance(obj, type):
         return "class %s" % obj.__qualname__
-    return "%s object" % type(obj).__qualname__
+    if isinstance(obj, types.ModuleType):
+        return "module %s" % obj.__name__
+    return "a %s object" % type(obj).__qualname__
 
 
 # ------------------------------------------------------------------------------ table
@@ -323,9 +336,15 @@ class ObjectTable:
     # ---------------------------------------------------------------------- results
 
     def _check_result(self, value, what):
-        if isinstance(value, _MACHINERY) and id(value) not in self._root_ids:
-            raise OperationError(PROXY_FORBIDDEN, "%s is %s: classes, modules, functions, "
-                                 "methods, code and frames are not handed out unless exported"
+        if not isinstance(value, _MACHINERY):
+            return
+        if isinstance(value, type):
+            raise OperationError(PROXY_FORBIDDEN, "%s is %s: classes are not handed out as "
+                                 "results (an exported class is reached through mesh.root)"
+                                 % (what, _describe(value)))
+        if id(value) not in self._root_ids:
+            raise OperationError(PROXY_FORBIDDEN, "%s is %s: modules, functions, methods, code "
+                                 "and frames are not handed out unless exported"
                                  % (what, _describe(value)))
 
     def result(self, value, ctx, what="the result"):
@@ -345,33 +364,29 @@ class ObjectTable:
 
     # ---------------------------------------------------------------------- members
 
-    def _public_names(self, target):
-        """``{normalized name: [public names]}`` of ``target``'s own surface."""
+    def _candidates(self, target, norm):
+        """The public member names of ``target`` whose normalized form is ``norm``: from its
+        class (indexed once per class) and from its instance ``__dict__``."""
         is_class = isinstance(target, (type, types.ModuleType))
         key = target if is_class else type(target)
         index = self._members.get(key)
         if index is None:
             index = {}
             for n in dir(key):
-                if n[:1] != "_" and not (is_class and n in _TYPE_MEMBERS and isinstance(target, type)):
+                if n[:1] != "_" and not (n in _TYPE_MEMBERS and isinstance(target, type)):
                     index.setdefault(_normalize(n), []).append(n)
             if len(self._members) >= _CACHE_LIMIT:
                 self._members.clear()
             self._members[key] = index
+        names = index.get(norm, ())
         if not is_class:
             inst = getattr(target, "__dict__", None)
-            if type(inst) is dict and inst:
-                extra = {}
-                for n in inst:
-                    if type(n) is str and n[:1] != "_":
-                        extra.setdefault(_normalize(n), []).append(n)
+            if type(inst) is dict:
+                extra = [n for n in inst if type(n) is str and n[:1] != "_"
+                         and n not in names and _normalize(n) == norm]
                 if extra:
-                    merged = {k: list(v) for k, v in index.items()}
-                    for k, v in extra.items():
-                        merged.setdefault(k, [])
-                        merged[k].extend(n for n in v if n not in merged[k])
-                    return merged
-        return index
+                    names = list(names) + extra
+        return names
 
     def _check_name(self, target, name):
         if not name:
@@ -385,8 +400,7 @@ class ObjectTable:
 
     def _find(self, target, name):
         """The real member name for ``name``: exact, else ignoring case and underscores."""
-        index = self._public_names(target)
-        names = index.get(_normalize(name), ())
+        names = self._candidates(target, _normalize(name))
         if name in names:
             return name
         if len(names) == 1:
@@ -394,8 +408,11 @@ class ObjectTable:
         if names:
             raise OperationError(PROXY_UNKNOWN_MEMBER, "member name %r of %s is ambiguous: %s"
                                  % (name, _describe(target), ", ".join(sorted(names))))
+        if _normalize(name) in _DOTNET_OBJECT_MEMBERS:
+            raise OperationError(PROXY_FORBIDDEN, "%r is a member of .NET's System.Object "
+                                 "(runtime machinery), not of %s" % (name, _describe(target)))
         raise OperationError(PROXY_UNKNOWN_MEMBER, "%s has no public member %r"
-                             % (_describe(target), name))
+                             % (_capital(_describe(target)), name))
 
     def member(self, target, name):
         """``(real name, value)`` of a public member of ``target``."""
@@ -403,8 +420,7 @@ class ObjectTable:
         try:
             return name, getattr(target, name)
         except AttributeError:
-            index = self._public_names(target)
-            if name in index.get(_normalize(name), ()):
+            if name in self._candidates(target, _normalize(name)):
                 raise  # the member exists: its getter raised AttributeError itself
         real = self._find(target, name)
         return real, getattr(target, real)
@@ -475,8 +491,8 @@ class ObjectTable:
         def call(target, args: Opt[list] = None, kwargs: Opt[dict] = None, ctx=None):
             """Calls the object itself (constructs an exported class, calls a callable)."""
             if not callable(target):
-                raise OperationError(PROXY_UNKNOWN_MEMBER, "%s is not callable"
-                                     % _describe(target))
+                raise OperationError(PROXY_FORBIDDEN, "%s cannot be called (only classes and "
+                                     "callables can)" % _describe(target))
             label = _type_name(target)
             return table.result(table.invoke(target, label, args, kwargs, ctx), ctx)
 
@@ -499,8 +515,7 @@ class ObjectTable:
         def set_attr(target, name: str, value, ctx):
             """Assigns the attribute or property ``name``; the member must exist."""
             table._check_name(target, name)
-            index = table._public_names(target)
-            real = name if name in index.get(_normalize(name), ()) else table._find(target, name)
+            real = table._find(target, name)
             static = inspect.getattr_static(target, real, None)
             if isinstance(static, _METHODS):
                 raise OperationError(PROXY_FORBIDDEN, "member %r of %s is a method and cannot "
@@ -510,14 +525,15 @@ class ObjectTable:
         def get_item(target, key, ctx):
             """``target[key]``."""
             if not hasattr(type(target), "__getitem__"):
-                raise OperationError(PROXY_UNKNOWN_MEMBER, "%s has no items" % _describe(target))
+                raise OperationError(PROXY_UNKNOWN_MEMBER, "%s has no items"
+                                     % _capital(_describe(target)))
             return table.result(target[key], ctx, "item %r of %s" % (key, _describe(target)))
 
         def set_item(target, key, value, ctx):
             """``target[key] = value``."""
             if not hasattr(type(target), "__setitem__"):
                 raise OperationError(PROXY_UNKNOWN_MEMBER, "%s does not support item assignment"
-                                     % _describe(target))
+                                     % _capital(_describe(target)))
             target[key] = value
 
         def deref(target):
@@ -525,11 +541,21 @@ class ObjectTable:
             if not is_plain(target):
                 raise OperationError(PROXY_NOT_DATA, "%s is not plain data (only nil, bool, "
                                      "numbers, str, bin, timestamps, ndarrays, tables and "
-                                     "arrays/maps of them are)" % _describe(target))
+                                     "arrays/maps of them are)" % _capital(_describe(target)))
             return target
 
-        def release(ids: list, ctx):
+        def release(ids, ctx):
             """Takes back one reference per id listed (unknown ids are ignored)."""
+            if isinstance(ids, np.ndarray):
+                # a typed array of ids (what a .NET ulong[] becomes on the wire: ext 1 uint64)
+                if ids.ndim != 1 or ids.dtype.kind not in "ui" or (ids.size and ids.min() < 0):
+                    raise OperationError(BAD_ARGUMENTS, "ids must be a 1-D array of uint, got "
+                                         "ndarray %s%s" % (ids.dtype, list(ids.shape)))
+                table.release(ctx.session, ids.tolist())
+                return
+            if type(ids) is not list:
+                raise OperationError(BAD_ARGUMENTS, "ids must be an array of uint, got %s"
+                                     % type(ids).__name__)
             out = []
             for i in ids:
                 if type(i) is Ref:
@@ -552,5 +578,7 @@ class ObjectTable:
             for p in ep.params:
                 if p.name == "target":
                     p.type_name = "ref"  # for kernel_info: the parameter takes a reference
+                elif p.name == "ids":
+                    p.type_name = "array of uint"
             out[ep.name] = ep
         return out

@@ -3,6 +3,13 @@
 Run under a manager with ``python -m mesh ogmacro.kernel`` (the .NET ``PythonLauncher`` does this
 in the project's kernel venv). Parameters and paths travel as maps; results come back as maps of
 floats and numpy arrays (arrays as raw frames).
+
+The ``Model`` class is exported as a remote object (protocol section 9), so a client can keep a
+parameterised model in the kernel and call it statefully::
+
+    Model = client.root("Model")        # Python client
+    og = Model(params)                  # constructs ogmacro.api.Model in the kernel
+    og.solve_steady_state()             # plain data: a dict of floats and arrays
 """
 
 import mesh
@@ -10,6 +17,7 @@ import mesh
 from . import api
 
 kernel = mesh.Kernel()
+kernel.export("Model", api.Model)
 
 
 @kernel.endpoint("solve_steady_state")

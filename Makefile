@@ -3,15 +3,19 @@ SHELL := /bin/bash
 CONFIG ?= Release
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 dotnet
 
-.PHONY: all deps build demo test test-dotnet test-python bench clean
+.PHONY: all deps build demo test test-dotnet test-python test-native bench clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
+NATIVE_BUILD := kernels/native/glpk/build
+
 build: deps
 	@scripts/python-env.sh >/dev/null
+	cmake -S kernels/native/glpk -B $(NATIVE_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(NATIVE_BUILD) -j2 >/dev/null
 	$(DOTNET) build OgClews.sln -c $(CONFIG) -nologo -v q
 
 # The main job.
@@ -19,13 +23,17 @@ demo: build
 	$(DOTNET) examples/Mesh.Examples.Driver/bin/$(CONFIG)/net10.0/Mesh.Examples.Driver.dll
 
 # Every test suite.
-test: build test-dotnet test-python
+test: build test-dotnet test-python test-native
 
 test-dotnet:
 	$(DOTNET) test OgClews.sln -c $(CONFIG) --no-build -nologo
 
 test-python:
 	cd kernels/python && /usr/bin/python3 -m pytest -q -p no:cacheprovider
+
+# The C kernel's own tests, including the valgrind runs (no invalid access, no leak per task).
+test-native:
+	ctest --test-dir $(NATIVE_BUILD) --output-on-failure
 
 bench: build
 	$(DOTNET) run --project bench/Mesh.Benchmarks -c $(CONFIG) --no-build -- $(BENCH_ARGS)

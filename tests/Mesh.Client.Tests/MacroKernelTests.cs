@@ -41,6 +41,21 @@ public class MacroKernelTests
             Arguments.None.With("paths", new Dictionary<string, object?> { ["p_E"] = path }));
         Assert.Equal(T, ((Mesh.Values.NDArray)tpi["Y"]!).Length);
 
+        // The same model as a remote object: og = macro.Model(params); og.SolveSteadyState(); og.SolveTransition(paths).
+        await using (var proxies = new Mesh.Proxy.ProxyClient(client))
+        {
+            dynamic Model = await proxies.GetRemoteAsync("Model");
+            dynamic og = await Model(new Dictionary<string, object?> { ["p_E"] = 1.25 });
+            var viaProxy = (Dictionary<string, object?>)await og.SolveSteadyState();
+            Assert.Equal((double)pricier["K"]!, (double)viaProxy["K"]!);
+            var cached = (Dictionary<string, object?>)await og.SteadyState;
+            Assert.Equal((double)viaProxy["Y"]!, (double)cached["Y"]!);
+            var transition = (Dictionary<string, object?>)await og.SolveTransition(new Dictionary<string, object?> { ["p_E"] = Enumerable.Repeat(1.5, T).ToArray() });
+            Assert.Equal(T, ((Mesh.Values.NDArray)transition["K"]!).Length);
+            await ((Mesh.Proxy.RemoteObject)og).DisposeAsync();
+            await ((Mesh.Proxy.RemoteObject)Model).DisposeAsync();
+        }
+
         var e = await Assert.ThrowsAsync<RemoteTaskException>(() => client.CallAsync<object?>("solve_steady_state",
             Arguments.None.With("params", new Dictionary<string, object?> { ["beta_annual"] = -0.5 })));
         Assert.Equal("ValueError", e.RemoteType);

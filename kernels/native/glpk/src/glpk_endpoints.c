@@ -63,6 +63,8 @@ typedef struct lp_handle {
     glp_tran *tran;
     gmpl_decls vars, rows;
     int sol; /* 0 before the first solve, else GLP_SOL / GLP_IPT / GLP_MIP */
+    bool has_basis; /* a simplex run (finished, stopped or cancelled) left a basis to continue */
+    bool optimal;   /* ... and that basis was optimal (so it stays dual feasible after rhs changes) */
     bool lost;
     char lost_reason[256];
     struct lp_handle *next;
@@ -1427,11 +1429,15 @@ static int hsolve_body(run *r, void *arg)
         glp_mem_limit(j->o->mem_limit_mb);
     /* warm: GLPK starts from the basis kept in P. After bound or right-hand-side changes that
      * basis stays dual feasible, so a warm solve uses the dual simplex unless told otherwise. */
-    j->used_warm = j->warm && j->h->sol != 0 && !j->o->interior;
+    j->used_warm = j->warm && j->h->has_basis && !j->o->interior;
     solve_opts o = *j->o;
-    if (j->used_warm && !o.simplex_set)
+    if (j->used_warm && j->h->optimal && !o.simplex_set)
         o.simplex_meth = GLP_DUALP;
-    if (lp_solve(r, P, &o, j->used_warm, &j->res) != 0)
+    int rc = lp_solve(r, P, &o, j->used_warm, &j->res);
+    if (!o.interior)
+        j->h->has_basis = true; /* also after a cancel: the next warm solve continues from it */
+    j->h->optimal = rc == 0 && !o.interior && strcmp(j->res.status, "optimal") == 0;
+    if (rc != 0)
         return -1;
     j->h->sol = j->res.sol;
     return 0;

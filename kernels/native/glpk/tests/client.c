@@ -421,9 +421,11 @@ void tk_close(tk *k)
     if (k->zctx)
         zmq_ctx_term(k->zctx);
     mesh_key_clear(&k->key);
-    if (k->conn_path[0])
-        unlink(k->conn_path);
-    if (k->dir[0])
-        rmdir(k->dir);
+    if (k->dir[0]) { /* the connection file, and ipc sockets of a kernel that was killed */
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", k->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "cannot remove %s\n", k->dir);
+    }
     memset(k, 0, sizeof *k);
 }

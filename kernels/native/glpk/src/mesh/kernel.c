@@ -494,6 +494,8 @@ enum { CANCEL_NONE = 0, CANCEL_USER = 1, CANCEL_TIMEOUT = 2 };
 #define NBUCKETS 8192
 #define GONE_MAX 100000      /* rejected / fetched ids remembered, so their gets never wait */
 #define GONE_BUCKETS 65536
+#define WAITER_BUCKETS 4096
+#define SWEEP_SECONDS 0.01   /* get timeouts are answered within this much of their deadline */
 #define PRIORITIES 10
 
 typedef struct task task;
@@ -581,7 +583,9 @@ typedef struct kernel {
     lane_state *lanes;
     size_t nlanes;
     event *ev_head, *ev_tail;
-    waiter *waiters;
+    waiter *waiters[WAITER_BUCKETS]; /* long polls, by task id */
+    size_t nwaiters;
+    double last_sweep;
     task *ret_head, *ret_tail;
     size_t nret;
     gone *gone_buckets[GONE_BUCKETS];
@@ -895,18 +899,22 @@ static void send_frames(void *sock, mesh_buf *identity, mesh_frames *fr)
     mesh_frames_free(&all);
 }
 
-static void send_msg(kernel *k, void *sock, mesh_buf *identity, const char *parent_id,
-                     const char *type, const mesh_value *content)
+static int send_msg(kernel *k, void *sock, mesh_buf *identity, const char *parent_id,
+                    const char *type, const mesh_value *content)
 {
     char id[33];
     mesh_new_id(id);
     mesh_header h = {.id = id, .type = type, .session = k->session, .parent_id = parent_id};
     mesh_frames fr = {0};
-    if (content && mesh_envelope_encode(&k->key, &h, content, &fr) == 0)
+    int rc = -1;
+    if (content && mesh_envelope_encode(&k->key, &h, content, &fr) == 0) {
         send_frames(sock, identity, &fr);
-    else
+        rc = 0;
+    } else {
         debug("failed to encode %s", type);
+    }
     mesh_frames_free(&fr);
+    return rc;
 }
 
 static void send_error_reply(kernel *k, void *sock, mesh_buf *identity, const char *parent_id,
@@ -1252,10 +1260,23 @@ static void send_get_reply(kernel *k, mesh_buf *identity, const char *req_id, co
     bool final = t && is_final(t);
     mesh_value *c = get_reply_content(a, task_id, t, t ? NULL : gone_find(k, task_id), final);
     pthread_mutex_unlock(&k->lock);
-    if (c)
-        send_msg(k, k->s_get, identity, req_id, "get_reply", c);
-    else
-        send_error_reply(k, k->s_get, identity, req_id, MESH_INTERNAL_ERROR, "cannot encode get_reply");
+    const mesh_value *rec = mesh_map_get(c, "task");
+    if (c && send_msg(k, k->s_get, identity, req_id, "get_reply", c) == 0) {
+        mesh_arena_free(a);
+        return;
+    }
+    /* section 4.6: a result that cannot be encoded is the handler's error (code 0) */
+    mesh_value *e = mesh_v_map(a, 4);
+    if (e && !mesh_map_put(a, e, "task_id", mesh_v_str(a, task_id)) &&
+        !mesh_map_put(a, e, "done", mesh_v_bool(a, final)) &&
+        !mesh_map_put(a, e, "task", rec ? (mesh_value *)rec : mesh_v_nil(a)) &&
+        !mesh_map_put(a, e, "error", mesh_error_value(a, "EncodeError", "the task's result cannot be encoded "
+                                                      "(out of memory, or a value beyond MessagePack's limits)", 0, NULL)) &&
+        send_msg(k, k->s_get, identity, req_id, "get_reply", e) == 0) {
+        mesh_arena_free(a);
+        return;
+    }
+    send_error_reply(k, k->s_get, identity, req_id, MESH_INTERNAL_ERROR, "cannot encode get_reply");
     mesh_arena_free(a);
 }
 
@@ -1271,7 +1292,7 @@ static void waiter_free(waiter *w)
 static void answer_waiters(kernel *k, const char *task_id)
 {
     bool answered = false, forget = false;
-    waiter **pp = &k->waiters;
+    waiter **pp = &k->waiters[hash_id(task_id) % WAITER_BUCKETS];
     while (*pp) {
         waiter *w = *pp;
         if (strcmp(w->task_id, task_id) != 0) {
@@ -1283,6 +1304,7 @@ static void answer_waiters(kernel *k, const char *task_id)
         if (!w->keep)
             forget = true;
         *pp = w->next;
+        k->nwaiters--;
         waiter_free(w);
     }
     if (answered && forget) {
@@ -1701,8 +1723,10 @@ static void on_get(kernel *k, mesh_buf *identity, mesh_message *msg)
     w->identity = mesh_buf_ref(identity);
     w->deadline = now_mono() + wait;
     w->keep = keep;
-    w->next = k->waiters;
-    k->waiters = w;
+    waiter **bucket = &k->waiters[hash_id(task_id) % WAITER_BUCKETS];
+    w->next = *bucket;
+    *bucket = w;
+    k->nwaiters++;
 }
 
 static mesh_value *health_content(kernel *k, mesh_arena *a)
@@ -1852,19 +1876,24 @@ static void handle_socket(kernel *k, void *sock, bool is_get)
 /* Periodic work: waiter timeouts, task timeouts, retention. */
 static void sweep(kernel *k, double now)
 {
+    if (now - k->last_sweep < SWEEP_SECONDS)
+        return;
+    k->last_sweep = now;
     /* get timeouts */
-    waiter **pp = &k->waiters;
-    while (*pp) {
-        waiter *w = *pp;
-        if (w->deadline > now) {
-            pp = &w->next;
-            continue;
+    for (size_t b = 0; b < WAITER_BUCKETS && k->nwaiters; b++) {
+        waiter **pp = &k->waiters[b];
+        while (*pp) {
+            waiter *w = *pp;
+            if (w->deadline > now) {
+                pp = &w->next;
+                continue;
+            }
+            *pp = w->next;
+            k->nwaiters--;
+            send_get_reply(k, w->identity, w->req_id, w->task_id);
+            waiter_free(w);
         }
-        *pp = w->next;
-        send_get_reply(k, w->identity, w->req_id, w->task_id);
-        waiter_free(w);
     }
-    /* final tasks whose completion event was lost (out of memory) still answer waiters */
     /* task timeouts (handlers also check their own deadline in mesh_ctx_cancelled) */
     pthread_mutex_lock(&k->lock);
     for (size_t l = 0; l < k->nlanes; l++)
@@ -1880,15 +1909,6 @@ static void sweep(kernel *k, double now)
                            now - k->ret_head->final_mono > k->opt.result_ttl))
         task_forget(k, k->ret_head);
     pthread_mutex_unlock(&k->lock);
-}
-
-static double next_deadline(kernel *k, double now)
-{
-    double next = now + 0.05;
-    for (waiter *w = k->waiters; w; w = w->next)
-        if (w->deadline < next)
-            next = w->deadline;
-    return next;
 }
 
 /* The parent is gone when kill(pid, 0) says so, or - if it was our parent process - when we
@@ -2021,30 +2041,37 @@ static bool wait_idle(kernel *k, double seconds)
     return true;
 }
 
+static void answer_remaining_waiter(kernel *k, waiter *w)
+{
+    pthread_mutex_lock(&k->lock);
+    task *t = task_find(k, w->task_id);
+    bool final = t && is_final(t);
+    pthread_mutex_unlock(&k->lock);
+    if (final) {
+        send_get_reply(k, w->identity, w->req_id, w->task_id);
+        return;
+    }
+    /* a get_reply that ends the long poll: done, with the reason */
+    mesh_arena *a = mesh_arena_new();
+    mesh_value *c = a ? mesh_v_map(a, 4) : NULL;
+    if (c && !mesh_map_put(a, c, "task_id", mesh_v_str(a, w->task_id)) &&
+        !mesh_map_put(a, c, "done", mesh_v_bool(a, true)) && !mesh_map_put(a, c, "task", mesh_v_nil(a)) &&
+        !mesh_map_put(a, c, "error", protocol_error(a, MESH_KERNEL_SHUTTING_DOWN,
+                                                    "the kernel shut down before the task finished")))
+        send_msg(k, k->s_get, w->identity, w->req_id, "get_reply", c);
+    mesh_arena_free(a);
+}
+
 static void answer_remaining_waiters(kernel *k)
 {
-    while (k->waiters) {
-        waiter *w = k->waiters;
-        k->waiters = w->next;
-        pthread_mutex_lock(&k->lock);
-        task *t = task_find(k, w->task_id);
-        bool final = t && is_final(t);
-        pthread_mutex_unlock(&k->lock);
-        if (final) {
-            send_get_reply(k, w->identity, w->req_id, w->task_id);
-        } else {
-            /* a get_reply that ends the long poll: done, with the reason */
-            mesh_arena *a = mesh_arena_new();
-            mesh_value *c = a ? mesh_v_map(a, 4) : NULL;
-            if (c && !mesh_map_put(a, c, "task_id", mesh_v_str(a, w->task_id)) &&
-                !mesh_map_put(a, c, "done", mesh_v_bool(a, true)) &&
-                !mesh_map_put(a, c, "task", mesh_v_nil(a)) &&
-                !mesh_map_put(a, c, "error", protocol_error(a, MESH_KERNEL_SHUTTING_DOWN,
-                                                            "the kernel shut down before the task finished")))
-                send_msg(k, k->s_get, w->identity, w->req_id, "get_reply", c);
-            mesh_arena_free(a);
+    for (size_t b = 0; b < WAITER_BUCKETS; b++) {
+        while (k->waiters[b]) {
+            waiter *w = k->waiters[b];
+            k->waiters[b] = w->next;
+            k->nwaiters--;
+            answer_remaining_waiter(k, w);
+            waiter_free(w);
         }
-        waiter_free(w);
     }
 }
 
@@ -2159,11 +2186,8 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
     /* ---- the I/O loop ---- */
     double last_parent_check = now_mono();
     for (;;) {
-        double now = now_mono();
-        double next = next_deadline(k, now);
-        long ms = (long)((next - now) * 1000);
-        if (ms < 0)
-            ms = 0;
+        /* wake up often enough to answer get timeouts on time; idle: 50 ms */
+        long ms = k->nwaiters ? (long)(SWEEP_SECONDS * 1000) : 50;
         zmq_pollitem_t items[3] = {
             {.socket = k->s_submit, .events = ZMQ_POLLIN},
             {.socket = k->s_get, .events = ZMQ_POLLIN},
@@ -2185,7 +2209,7 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
             if (items[1].revents & ZMQ_POLLIN)
                 handle_socket(k, k->s_get, true);
         }
-        now = now_mono();
+        double now = now_mono();
         sweep(k, now);
         if (now - last_parent_check >= 1.0) {
             last_parent_check = now;
@@ -2247,11 +2271,12 @@ cleanup:
         }
         free(k->lanes);
     }
-    while (k->waiters) {
-        waiter *w = k->waiters;
-        k->waiters = w->next;
-        waiter_free(w);
-    }
+    for (size_t b = 0; b < WAITER_BUCKETS; b++)
+        while (k->waiters[b]) {
+            waiter *w = k->waiters[b];
+            k->waiters[b] = w->next;
+            waiter_free(w);
+        }
     for (event *e = k->ev_head; e;) {
         event *n = e->next;
         free(e->done);
@@ -2281,6 +2306,11 @@ cleanup:
         zmq_close(k->s_get);
     if (k->zctx)
         zmq_ctx_term(k->zctx);
+    /* ipc endpoints are files the kernel created inside ipc_dir */
+    const char *addrs[3] = {k->addr_health, k->addr_submit, k->addr_get};
+    for (int i = 0; i < 3; i++)
+        if (strncmp(addrs[i], "ipc://", 6) == 0)
+            unlink(addrs[i] + 6);
     mesh_arena_free(k->info_arena);
     g_wake_wr = -1;
     if (k->wake_rd >= 0)

@@ -14,6 +14,10 @@ void *mesh_socket(void *zctx, int type, int64_t max_msg_bytes)
         return NULL;
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    /* unlimited high-water marks: a ROUTER at its HWM silently drops replies, and a dropped
+     * get_reply would lose a result the kernel then forgets */
+    zmq_setsockopt(s, ZMQ_SNDHWM, &zero, sizeof zero);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &zero, sizeof zero);
     if (max_msg_bytes > 0)
         zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max_msg_bytes, sizeof max_msg_bytes);
     return s;

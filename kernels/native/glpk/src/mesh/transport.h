@@ -13,7 +13,8 @@
  * Longer messages are received to the end and dropped without being kept. */
 #define MESH_MAX_FRAMES (1 + MESH_MAX_MESSAGE_FRAMES)
 
-/* Creates a socket with linger 0 and, when max_msg_bytes > 0, ZMQ_MAXMSGSIZE. */
+/* Creates a socket with linger 0, unlimited high-water marks and, when max_msg_bytes > 0,
+ * ZMQ_MAXMSGSIZE. */
 void *mesh_socket(void *zctx, int type, int64_t max_msg_bytes);
 
 /* Binds to tcp://ip:* (transport "tcp") or ipc://ipc_dir/<name>-<random> (transport "ipc") and

@@ -26,7 +26,7 @@ demo: build
 test: build test-dotnet test-python test-native
 
 test-dotnet:
-	$(DOTNET) test OgClews.sln -c $(CONFIG) --no-build -nologo
+	$(DOTNET) test OgClews.sln -c $(CONFIG) --no-build -nologo -m:1
 
 test-python:
 	cd kernels/python && /usr/bin/python3 -m pytest -q -p no:cacheprovider

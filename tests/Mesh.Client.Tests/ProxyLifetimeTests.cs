@@ -38,8 +38,7 @@ public class ProxyLifetimeTests
         await using var manager = new KernelManager();
         var kernel = await manager.StartAsync(TestKernels.Spec("finalized"));
         await using var proxies = new ProxyClient(kernel.Client);
-        await CreateAndDrop(proxies, 500);
-        Assert.True(await Objects(kernel.Client) >= 500);
+        Assert.True(await CreateAndDrop(proxies, kernel.Client, 500) >= 500);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
@@ -48,10 +47,16 @@ public class ProxyLifetimeTests
         Assert.Equal(0, await Objects(kernel.Client));
     }
 
+    /// <summary>Creates n proxies, counts the kernel's objects while they are alive, then lets them all go unreachable.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static async Task CreateAndDrop(ProxyClient proxies, int n)
+    private static async Task<long> CreateAndDrop(ProxyClient proxies, Client client, int n)
     {
         var type = (RemoteObject)await proxies.GetRemoteAsync("Counter");
-        for (int i = 0; i < n; i++) await type.CallAsync(Arguments.Of((long)i)); // results dropped at once
+        var held = new List<object?>();
+        for (int i = 0; i < n; i++) held.Add(await type.CallAsync(Arguments.Of((long)i)));
+        long alive = await Objects(client);
+        GC.KeepAlive(held);
+        GC.KeepAlive(type);
+        return alive;
     }
 }

@@ -32,6 +32,10 @@ var (taskCall, proxyCall) = await ProxyCalls.MeasureAsync(quick);
 Console.WriteLine($"proxy method call (counter.Add) p50 {proxyCall.P50:F1} µs / p99 {proxyCall.P99:F1} µs vs plain task call (add) p50 {taskCall.P50:F1} µs / p99 {taskCall.P99:F1} µs: ratio {proxyCall.P50 / taskCall.P50:F2}x");
 Console.WriteLine();
 
+var (cli, cold, warm) = await EnergySolves.MeasureAsync(10);
+Console.WriteLine($"demo energy model, 10 demand changes (median per solve): glpsol CLI {cli:F0} ms, kernel cold solve {cold:F0} ms, kernel warm re-solve {warm:F0} ms — warm is {cli / warm:F1}x faster than the CLI");
+Console.WriteLine();
+
 var venv = Path.Combine(RepoRoot(), ".venv", "kernel");
 var pyFloor = await Floor.MeasurePyzmqAsync(sizes, quick, Path.Combine(venv, "bin", "python"));
 var py = await MeshCalls.MeasureAsync(sizes, quick, id => MeshCalls.PythonSpec(id, venv));

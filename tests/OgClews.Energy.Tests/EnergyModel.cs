@@ -36,7 +36,10 @@ public static class EnergyModel
     }
 
     /// <summary>Solves with the glpsol command line (cold, no presolve) and returns the objective from its raw solution file.</summary>
-    public static double GlpsolObjective(string dir, string data)
+    public static double GlpsolObjective(string dir, string data) => Glpsol(dir, data).Objective;
+
+    /// <summary>Solves with the glpsol command line (cold, no presolve): objective and every column's primal value.</summary>
+    public static (double Objective, double[] Columns) Glpsol(string dir, string data)
     {
         var results = Directory.CreateDirectory(Path.Combine(dir, "results-" + Guid.NewGuid().ToString("N")[..6])).FullName;
         var resultsData = Path.Combine(results, "path.dat");
@@ -44,8 +47,11 @@ public static class EnergyModel
         var sol = Path.Combine(results, "sol.txt");
         var output = Run("glpsol", "-m", Model, "-d", data, "-d", resultsData, "--nopresol", "-w", sol);
         if (!output.Contains("OPTIMAL LP SOLUTION FOUND")) throw new InvalidOperationException("glpsol did not find an optimum:\n" + output);
-        var s = File.ReadLines(sol).First(l => l.StartsWith("s ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return double.Parse(s[^1], CultureInfo.InvariantCulture);
+        var lines = File.ReadAllLines(sol);
+        var s = lines.First(l => l.StartsWith("s ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var columns = lines.Where(l => l.StartsWith("j ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3], CultureInfo.InvariantCulture)).ToArray();
+        return (double.Parse(s[^1], CultureInfo.InvariantCulture), columns);
     }
 
     /// <summary>Every EnergyBalance row that carries final demand, with its right-hand side times <paramref name="scale"/>.</summary>

@@ -36,7 +36,7 @@ var (cli, cold, warm) = await EnergySolves.MeasureAsync(10);
 Console.WriteLine($"demo energy model, 10 demand changes (median per solve): glpsol CLI {cli:F0} ms, kernel cold solve {cold:F0} ms, kernel warm re-solve {warm:F0} ms — warm is {cli / warm:F1}x faster than the CLI");
 Console.WriteLine();
 
-var venv = Path.Combine(RepoRoot(), ".venv", "kernel");
+var venv = Path.Combine(OgClews.Energy.Tests.EnergyModel.Root, ".venv", "kernel");
 var pyFloor = await Floor.MeasurePyzmqAsync(sizes, quick, Path.Combine(venv, "bin", "python"));
 var py = await MeshCalls.MeasureAsync(sizes, quick, id => MeshCalls.PythonSpec(id, venv));
 Console.WriteLine(".NET client → Python kernel (p50 / p99, microseconds)");
@@ -51,13 +51,6 @@ Console.WriteLine();
 Console.WriteLine($"pipelined small calls to Python: {py.Throughput:N0} calls/s");
 Console.WriteLine($"Python kernel start-to-ready: median {py.StartupMedianMs:F0} ms (min {py.StartupMinMs:F0}, max {py.StartupMaxMs:F0}, {py.StartupRuns} starts)");
 return 0;
-
-static string RepoRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "OgClews.sln"))) return dir.FullName;
-    throw new DirectoryNotFoundException("OgClews.sln");
-}
 
 static string Format(int bytes) => bytes switch
 {

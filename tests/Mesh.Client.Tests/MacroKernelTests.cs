@@ -6,15 +6,7 @@ namespace Mesh.Client.Tests;
 /// <summary>The OG macro model (kernels/python/ogmacro) served from its own venv and called from .NET.</summary>
 public class MacroKernelTests
 {
-    private static string Venv
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "OgClews.sln"))) return Path.Combine(dir.FullName, ".venv", "kernel");
-            throw new DirectoryNotFoundException("repository root");
-        }
-    }
+    private static string Venv => TestKernels.KernelVenv;
 
     [Fact]
     public async Task The_macro_kernel_solves_steady_states_and_transitions_and_names_bad_parameters()

@@ -8,17 +8,9 @@ namespace Mesh.Client.Tests;
 /// <summary>Python kernels in their own environments: interpreter, venv, conda (through a fake conda).</summary>
 public class PythonLauncherTests
 {
-    private static string RepoRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "OgClews.sln"))) return dir.FullName;
-            throw new DirectoryNotFoundException("repository root");
-        }
-    }
+    private static string RepoRoot => TestKernels.RepoRoot;
 
-    private static string KernelVenv => Path.Combine(RepoRoot, ".venv", "kernel");
+    private static string KernelVenv => TestKernels.KernelVenv;
 
     private static KernelLaunchContext Context(string id = "py") =>
         new(id, "/tmp/conn.json", new Dictionary<string, string?>(), null, "/tmp/py.log", 1 << 20, 2);

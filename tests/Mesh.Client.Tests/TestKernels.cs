@@ -8,6 +8,20 @@ internal static partial class TestKernels
 {
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "testkernel", "Mesh.TestKernel.dll");
 
+    /// <summary>The repository root (the folder holding OgClews.sln).</summary>
+    public static string RepoRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "OgClews.sln"))) return dir.FullName;
+            throw new DirectoryNotFoundException("OgClews.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    /// <summary>The project's Python kernel venv (made by scripts/python-env.sh).</summary>
+    public static string KernelVenv => Path.Combine(RepoRoot, ".venv", "kernel");
+
     public static KernelSpec Spec(string id, int maxConcurrency = 2, string? fault = null, RestartPolicy? restart = null, TimeSpan? startupTimeout = null) => new()
     {
         Id = id,

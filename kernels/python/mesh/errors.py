@@ -175,10 +175,10 @@ _BY_CODE = {
 }
 
 
-class KernelLostError(MeshError):
-    """``KERNEL_LOST`` (client side): the kernel died or stopped answering health."""
+class KernelProcessError(MeshError):
+    """An error about a kernel process: carries its exit code and the last lines of its log."""
 
-    code = KERNEL_LOST
+    tail_heading = "Kernel log tail"
 
     def __init__(self, message, exit_code=None, log_tail=()):
         super().__init__(message)
@@ -188,8 +188,14 @@ class KernelLostError(MeshError):
 
     def __str__(self):
         if self.log_tail:
-            return self.message + "\n\nKernel log tail:\n" + "\n".join(self.log_tail)
+            return "%s\n\n%s:\n%s" % (self.message, self.tail_heading, "\n".join(self.log_tail))
         return self.message
+
+
+class KernelLostError(KernelProcessError):
+    """``KERNEL_LOST`` (client side): the kernel died or stopped answering health."""
+
+    code = KERNEL_LOST
 
 
 class ProtocolError(MeshError):

@@ -28,7 +28,7 @@ import zmq
 from . import transport
 from .connection import DEFAULT_MAX_MESSAGE_BYTES, ConnectionInfo
 from .envelope import Envelope, EnvelopeError
-from .errors import MeshError
+from .errors import KernelProcessError, MeshError
 
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXIT_CODE_MEANING = {0: "normal shutdown", 2: "bad or missing connection file",
@@ -36,19 +36,10 @@ EXIT_CODE_MEANING = {0: "normal shutdown", 2: "bad or missing connection file",
                      5: "import error in the kernel module", 70: "internal error"}
 
 
-class KernelStartError(MeshError):
+class KernelStartError(KernelProcessError):
     """The kernel process did not become ready; carries its exit code and log tail."""
 
-    def __init__(self, message, exit_code=None, log_tail=()):
-        super().__init__(message)
-        self.message = message
-        self.exit_code = exit_code
-        self.log_tail = list(log_tail)
-
-    def __str__(self):
-        if self.log_tail:
-            return self.message + "\n\nKernel output (last lines):\n" + "\n".join(self.log_tail)
-        return self.message
+    tail_heading = "Kernel output (last lines)"
 
 
 def describe_exit(code):

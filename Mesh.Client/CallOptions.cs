@@ -1,3 +1,5 @@
+using Mesh.Protocol;
+
 namespace Mesh.Client;
 
 /// <summary>How a task is submitted and waited for.</summary>
@@ -29,4 +31,11 @@ public sealed record CallOptions
 
     /// <summary>Recorded retry count of this logical task.</summary>
     public int Retries { get; init; }
+
+    /// <summary>
+    /// Receives the kernel's final task record (state, queue/start/end times, captured log) when the
+    /// task ends, before the result is returned; e.g. to measure kernel compute time apart from
+    /// transport. Called on the client's I/O thread: keep it quick.
+    /// </summary>
+    public Action<TaskRecord>? Finished { get; init; }
 }

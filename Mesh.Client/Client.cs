@@ -60,7 +60,7 @@ public sealed class Client : IAsyncDisposable, IDisposable
     public async Task<object?> CallAsync(string endpoint, Arguments arguments, CallOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= CallOptions.Default;
-        var task = new RemoteTask(this, options.TaskId ?? Guid.NewGuid().ToString("N"), endpoint, options.Progress);
+        var task = new RemoteTask(this, options.TaskId ?? Guid.NewGuid().ToString("N"), endpoint, options.Progress, options.Finished);
         // Queue submit and the first get together; a rejection completes the call through the ack.
         var submitId = SendSubmit(task, arguments, options, ack: task.OnAck);
         return await task.GetAsync(options.WaitTimeout, cancellationToken, abandonOnFail: submitId).ConfigureAwait(false);
@@ -70,7 +70,7 @@ public sealed class Client : IAsyncDisposable, IDisposable
     public async Task<RemoteTask> SubmitAsync(string endpoint, Arguments arguments, CallOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= CallOptions.Default;
-        var task = new RemoteTask(this, options.TaskId ?? Guid.NewGuid().ToString("N"), endpoint, options.Progress);
+        var task = new RemoteTask(this, options.TaskId ?? Guid.NewGuid().ToString("N"), endpoint, options.Progress, options.Finished);
         var (pending, ack) = PendingRequest.ForTask();
         SendSubmit(task, arguments, options, pending);
         var reply = (await ack.WaitAsync(cancellationToken).ConfigureAwait(false)).ThrowIfError(KernelId);

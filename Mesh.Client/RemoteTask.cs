@@ -16,11 +16,13 @@ public sealed class RemoteTask
     private TaskCompletionSource<Reply>? _currentGet;
 
     private readonly IProgress<TaskProgressEventArgs>? _progress;
+    private readonly Action<TaskRecord>? _finished;
 
-    internal RemoteTask(Client client, string taskId, string endpoint, IProgress<TaskProgressEventArgs>? progress = null)
+    internal RemoteTask(Client client, string taskId, string endpoint, IProgress<TaskProgressEventArgs>? progress = null, Action<TaskRecord>? finished = null)
     {
         _client = client;
         _progress = progress;
+        _finished = finished;
         TaskId = taskId;
         Endpoint = endpoint;
         OnAck = new PendingRequest(HandleAck, _ => { /* the get fails with the same cause */ });
@@ -116,7 +118,11 @@ public sealed class RemoteTask
             }
             reply.ThrowIfError(_client.KernelId);
             if (reply.Content.GetValueOrDefault("done") is not true) continue;
-            if (reply.Content.GetValueOrDefault("task") is Dictionary<string, object?> record) Record = TaskRecord.FromMap(record);
+            if (reply.Content.GetValueOrDefault("task") is Dictionary<string, object?> record)
+            {
+                Record = TaskRecord.FromMap(record);
+                _finished?.Invoke(Record);
+            }
             _client.Unwatch(TaskId);
             if (Record?.State == TaskState.Completed) _final.TrySetResult(reply.Content.GetValueOrDefault("result"));
             else _final.TrySetException(new RemoteTaskException(RemoteError.FromMap(reply.Content.GetValueOrDefault("error")), _client.KernelId, TaskId));

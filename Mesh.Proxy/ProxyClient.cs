@@ -31,10 +31,17 @@ public sealed class ProxyClient : IAsyncDisposable
     /// <summary>The client the proxies use.</summary>
     public Mesh.Client.Client Client { get; }
 
+    /// <summary>
+    /// Options for every proxy operation (root, calls, attributes, deref); e.g. a priority, a
+    /// timeout, or <see cref="Mesh.Client.CallOptions.Finished"/> to see the kernel's task records.
+    /// Null uses the defaults. Releases always use the defaults.
+    /// </summary>
+    public CallOptions? CallOptions { get; init; }
+
     /// <summary>A dynamic proxy to the exported root <paramref name="name"/>.</summary>
     public async Task<dynamic> GetRemoteAsync(string name, CancellationToken cancellationToken = default)
     {
-        var result = await Client.CallAsync("mesh.root", Arguments.Of(name), null, cancellationToken).ConfigureAwait(false);
+        var result = await Client.CallAsync("mesh.root", Arguments.Of(name), CallOptions, cancellationToken).ConfigureAwait(false);
         return Wrap(result) ?? throw new MeshException($"mesh.root('{name}') returned nil");
     }
 
@@ -45,7 +52,7 @@ public sealed class ProxyClient : IAsyncDisposable
     /// </summary>
     public async Task<TInterface> GetRemoteAsync<TInterface>(string name, CancellationToken cancellationToken = default) where TInterface : class
     {
-        var result = await Client.CallAsync("mesh.root", Arguments.Of(name), null, cancellationToken).ConfigureAwait(false);
+        var result = await Client.CallAsync("mesh.root", Arguments.Of(name), CallOptions, cancellationToken).ConfigureAwait(false);
         return result is RemoteReference r ? TypedProxy.Create<TInterface>(this, r)
             : throw new MeshException($"mesh.root('{name}') did not return a reference");
     }
@@ -69,7 +76,7 @@ public sealed class ProxyClient : IAsyncDisposable
 
     /// <summary>Runs a proxy operation and wraps references in the result.</summary>
     internal async Task<object?> InvokeAsync(string operation, Arguments arguments, CancellationToken ct) =>
-        Wrap(await Client.CallAsync(operation, arguments, null, ct).ConfigureAwait(false));
+        Wrap(await Client.CallAsync(operation, arguments, CallOptions, ct).ConfigureAwait(false));
 
     /// <summary>References become <see cref="RemoteObject"/>s, also inside arrays and maps.</summary>
     internal object? Wrap(object? value) => value switch

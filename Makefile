@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIG ?= Release
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 dotnet
 
-.PHONY: all deps build demo test test-dotnet test-python test-native bench clean
+.PHONY: all deps build demo example test test-dotnet test-python test-native bench clean
 
 all: build
 
@@ -18,8 +18,12 @@ build: deps
 	cmake --build $(NATIVE_BUILD) -j2 >/dev/null
 	$(DOTNET) build OgClews.sln -c $(CONFIG) -nologo -v q
 
-# The main job.
+# The main job: the coupled OG-CLEWS demo (embedded data, GLPK, CLEWS ETL, OG macro model) to runs/demo.
 demo: build
+	$(DOTNET) OgClews.Cli/bin/$(CONFIG)/net10.0/ogclews.dll converge --scenario demo --out runs/demo --overwrite $(DEMO_ARGS)
+
+# The toolkit example: a .NET kernel started by the KernelManager and called from a console driver.
+example: build
 	$(DOTNET) examples/Mesh.Examples.Driver/bin/$(CONFIG)/net10.0/Mesh.Examples.Driver.dll
 
 # Every test suite.

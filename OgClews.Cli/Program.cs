@@ -16,12 +16,13 @@ var alpha = new Option<double>("--alpha") { Description = "relaxation weight of 
 var depth = new Option<int>("--depth") { Description = "Anderson history depth", DefaultValueFactory = _ => 5 };
 var output = new Option<string>("--out") { Description = "run folder (default runs/<scenario>-<method>)" };
 var resume = new Option<bool>("--resume") { Description = "continue the run in --out from its last complete iteration" };
+var overwrite = new Option<bool>("--overwrite") { Description = "start afresh in an --out folder that holds an earlier run (deletes that run's files)" };
 var macroS = new Option<int?>("--macro-S") { Description = "macro model adult periods S (default 80: one period per year)" };
 var quiet = new Option<bool>("--quiet") { Description = "print only the summary" };
 
 var converge = new Command("converge", "run the coupled energy-economy model to its joint fixed point")
 {
-    scenario, method, tol, maxIter, alpha, depth, output, resume, macroS, quiet,
+    scenario, method, tol, maxIter, alpha, depth, output, resume, overwrite, macroS, quiet,
 };
 converge.SetAction(async (parse, ct) =>
 {
@@ -38,6 +39,7 @@ converge.SetAction(async (parse, ct) =>
         AndersonDepth = parse.GetValue(depth),
         OutputFolder = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine("runs", $"{name}-{m}")),
         Resume = parse.GetValue(resume),
+        Overwrite = parse.GetValue(overwrite),
         MacroOverrides = overrides,
     };
     return await Commands.ConvergeAsync(options, parse.GetValue(quiet), ct);

@@ -6,6 +6,7 @@ using Mesh.Values;
 using OgClews.Coupling;
 using OgClews.Coupling.Acceleration;
 using OgClews.Coupling.Orchestration;
+using OgClews.Reporting;
 
 namespace OgClews.Runner;
 
@@ -45,6 +46,12 @@ public sealed record CoupledRunOptions
     /// <summary>Continue the run in <see cref="OutputFolder"/> from its last complete iteration.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>
+    /// Start afresh in an <see cref="OutputFolder"/> that holds an earlier run: its run files (and only
+    /// those, see <see cref="CoupledRun.RunFiles"/>) are deleted first. Not with <see cref="Resume"/>.
+    /// </summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>Fsync every checkpoint (off only for tests that time out on slow disks).</summary>
     public bool DurableCheckpoints { get; init; } = true;
 
@@ -58,6 +65,7 @@ public sealed record CoupledRunOptions
         if (!(Alpha > 0 && Alpha <= 1)) throw new ArgumentException($"--alpha: {Alpha.ToString(CultureInfo.InvariantCulture)} must be in (0, 1]");
         if (AndersonDepth < 1) throw new ArgumentException($"--depth: {AndersonDepth} must be at least 1");
         if (string.IsNullOrWhiteSpace(OutputFolder)) throw new ArgumentException("--out: the output folder is empty");
+        if (Resume && Overwrite) throw new ArgumentException("--overwrite: cannot be combined with --resume");
     }
 
     /// <summary>The accelerator factory of <see cref="Method"/>.</summary>
@@ -97,16 +105,27 @@ public sealed class CoupledRunResult
 /// <summary>
 /// One coupled OG-CLEWS run: start the kernels, calibrate the baseline, iterate to the joint fixed
 /// point with checkpoints, and write the outputs (<c>iterations.csv</c>, <c>paths.csv</c>,
-/// <c>energy/*.csv</c>, <c>macro_inputs.csv</c>, <c>run.json</c>, <c>ogclews.log</c>, and the report
-/// through <see cref="ReportHook"/>).
+/// <c>energy/*.csv</c>, <c>macro_inputs.csv</c>, <c>run.json</c>, <c>ogclews.log</c>, <c>report.html</c>
+/// and <c>convergence.png</c>).
 /// </summary>
 public static class CoupledRun
 {
-    /// <summary>
-    /// Writes the report into a finished run folder (set by the application; e.g. the HTML report
-    /// and the convergence PNG). Null writes none.
-    /// </summary>
-    public static Action<string>? ReportHook { get; set; }
+    /// <summary>The files and folders a run writes into its folder (what <see cref="CoupledRunOptions.Overwrite"/> deletes).</summary>
+    public static IReadOnlyList<string> RunFiles { get; } =
+    [
+        "checkpoints", "details", "energy", "logs", "iterations.csv", "state.json", "calibration.json", "paths.csv",
+        "macro_inputs.csv", "run.json", "report.html", "convergence.png", "ogclews.log",
+    ];
+
+    private static void DeleteRunFiles(string folder)
+    {
+        foreach (string name in RunFiles)
+        {
+            string path = Path.Combine(folder, name);
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+            else if (File.Exists(path)) File.Delete(path);
+        }
+    }
 
     /// <summary>Runs (or resumes) a coupled run with its own kernels.</summary>
     /// <exception cref="ArgumentException">Bad options.</exception>
@@ -115,6 +134,7 @@ public static class CoupledRun
     {
         options.Validate();
         var layout = InstallLayout.Find();
+        if (options.Overwrite) DeleteRunFiles(options.OutputFolder);
         Directory.CreateDirectory(options.OutputFolder);
         using var log = new RunLog(Path.Combine(options.OutputFolder, "ogclews.log"), observer);
         var sw = Stopwatch.StartNew();
@@ -130,6 +150,7 @@ public static class CoupledRun
     public static async Task<CoupledRunResult> RunAsync(OgClewsKernels kernels, CoupledRunOptions options, ICoupledRunObserver? observer = null, CancellationToken ct = default)
     {
         options.Validate();
+        if (options.Overwrite) DeleteRunFiles(options.OutputFolder);
         Directory.CreateDirectory(options.OutputFolder);
         using var log = new RunLog(Path.Combine(options.OutputFolder, "ogclews.log"), observer);
         return await RunAsync(kernels, options, log, 0, ct).ConfigureAwait(false);
@@ -173,7 +194,7 @@ public static class CoupledRun
         var result = options.Resume ? await orchestrator.ResumeAsync(ct).ConfigureAwait(false) : await orchestrator.RunAsync(ct).ConfigureAwait(false);
         double loopSeconds = loop.Elapsed.TotalSeconds;
         foreach (string w in result.Warnings) log.Log("warning: " + w);
-        log.Log($"{result.Status}: {result.Message}");
+        log.Log(result.Message);
 
         // The outputs describe the last evaluated iterate (the converged one). A resumed run that had
         // already finished evaluated nothing here: evaluate that iterate again (G is deterministic).
@@ -208,10 +229,15 @@ public static class CoupledRun
         WriteOutputs(outcome, scenario, options, started, loopSeconds);
         log.Log(FormattableString.Invariant(
             $"kernel compute {compute:F2} s of {loopSeconds:F2} s in the loop: overhead {overhead:P2}; outputs in {folder}"));
-        if (ReportHook is { } report)
+        try
         {
-            report(folder);
-            log.Log($"report: {Path.Combine(folder, "report.html")}");
+            var report = ReportWriter.Write(folder);
+            log.Log($"report: {report.HtmlPath}");
+        }
+        catch (ReportInputException e)
+        {
+            // The run's results stand without the report; say why it is missing.
+            log.Log($"warning: no report: {e.Message}");
         }
         if (result.Status != ConvergenceStatus.Converged && result.Status != ConvergenceStatus.Cancelled)
             log.Log($"the run did not converge ({result.Status}); the outputs show the last iterate");

@@ -32,6 +32,13 @@ public sealed class OgClewsMap : IFixedPointMap
     /// <summary>Names of the timed components (kernel compute seconds per iteration).</summary>
     public static readonly IReadOnlyList<string> ComponentNames = ["energy", "etl", "macro"];
 
+    /// <summary>The energy results the ETL's forward pass reads (OgClews.Etl/README.md, "Forward pass").</summary>
+    private static readonly string[] EnergyToMacroTables =
+    [
+        "Demand", "CapitalInvestment", "AnnualFixedOperatingCost", "AnnualVariableOperatingCost", "AnnualEmissions",
+        "AnnualFuelImportCost", "CommodityMarginalCost",
+    ];
+
     private readonly OgClewsKernels _kernels;
     private readonly Scenario _scenario;
     private readonly ICoupledRunObserver _observer;
@@ -177,8 +184,10 @@ public sealed class OgClewsMap : IFixedPointMap
             .ToDictionary(kv => kv.Key.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? kv.Key[..^4] : kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
         // 3. Energy results -> yearly macro inputs.
+        // Only the tables the forward pass reads travel (the dispatch-level ones are the bulk of the results).
+        var forwardTables = EnergyToMacroTables.Where(tables.ContainsKey).ToDictionary(name => name, name => tables[name], StringComparer.Ordinal);
         var forward = ValueConverter.ConvertTo<Table>(await CallAsync(OgClewsKernels.Etl, "energy_to_macro",
-            Arguments.None.With("tables", tables).With("options", new Dictionary<string, object?> { ["data_file"] = _scenario.BaseDataFile }),
+            Arguments.None.With("tables", forwardTables).With("options", new Dictionary<string, object?> { ["data_file"] = _scenario.BaseDataFile }),
             iteration, "energy_to_macro", retry, compute, "etl", ct).ConfigureAwait(false));
         var cost = forward.Get<double>("energy_system_cost");
         var finalEnergy = forward.Get<double>("final_energy");

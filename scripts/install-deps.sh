@@ -9,6 +9,7 @@ packages=(
   libglpk-dev glpk-utils         # GLPK library and glpsol (energy model, reference solves)
   cmake pkg-config gcc make valgrind
   python3 python3-venv python3-zmq python3-msgpack python3-numpy python3-scipy python3-pytest
+  chromium                       # headless browser: the report tests check report.html's charts render
 )
 
 missing=()

@@ -45,8 +45,14 @@ public sealed record Calibration
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    /// <summary>Writes the calibration (round-trip doubles).</summary>
-    public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    /// <summary>Writes the calibration (round-trip doubles), atomically.</summary>
+    public void Write(string path)
+    {
+        // Atomic: a run killed while writing must not leave a truncated file that a resume reads.
+        string tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
+        File.Move(tmp, path, overwrite: true);
+    }
 
     /// <summary>Reads a calibration written by <see cref="Write"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not a calibration.</exception>

@@ -26,7 +26,7 @@ public enum SubTaskState
 /// </summary>
 /// <param name="Name">Unique within the run: <c>iter-NNNN/step</c>, with <c>#2</c> appended on a retry.</param>
 /// <param name="Iteration">The iteration (−1 for calibration).</param>
-/// <param name="Step">The step: <c>macro_to_energy</c>, <c>energy.solve</c>, <c>energy_to_macro</c>, <c>macro.solve_transition</c>, <c>calibration</c>.</param>
+/// <param name="Step">The step: <c>macro_to_energy</c>, <c>energy.solve</c>, <c>energy_to_macro</c>, <c>macro.solve_transition</c>, <c>macro.model</c> (creating the remote model, named <c>calibration/macro.model</c>, then <c>model-N/macro.model</c> after the N-th restart of the macro kernel).</param>
 /// <param name="Kernel">The kernel id.</param>
 /// <param name="State">The new state.</param>
 /// <param name="Time">When the state was entered (client clock).</param>

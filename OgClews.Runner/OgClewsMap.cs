@@ -295,8 +295,21 @@ public sealed class OgClewsMap : IFixedPointMap
         var handle = _kernels[OgClewsKernels.Macro];
         if (_model is not null && _modelIncarnation == handle.RestartCount) return _model;
         _proxies = new ProxyClient(handle.Client) { CallOptions = new CallOptions { Finished = r => _lastMacroRecord = r } };
-        var type = (RemoteObject)await _proxies.GetRemoteAsync("Model", ct).ConfigureAwait(false);
-        _model = (RemoteObject)(await type.CallAsync(Arguments.Of(new Dictionary<string, object?>(_scenario.MacroParameters)).With("backend", "builtin"), ct).ConfigureAwait(false))!;
+        // A sub-task of its own, so that a model refusing its parameters shows as a failed task with the kernel's message.
+        string name = (ReferenceEquals(Calibration, Calibration.Placeholder) ? "calibration" : $"model-{handle.RestartCount}") + "/macro.model";
+        _lastMacroRecord = null;
+        Emit(name, -1, "macro.model", OgClewsKernels.Macro, SubTaskState.Queued, 0, null, null);
+        try
+        {
+            var type = (RemoteObject)await _proxies.GetRemoteAsync("Model", ct).ConfigureAwait(false);
+            _model = (RemoteObject)(await type.CallAsync(Arguments.Of(new Dictionary<string, object?>(_scenario.MacroParameters)).With("backend", "builtin"), ct).ConfigureAwait(false))!;
+        }
+        catch (Exception e)
+        {
+            Emit(name, -1, "macro.model", OgClewsKernels.Macro, ct.IsCancellationRequested ? SubTaskState.Cancelled : SubTaskState.Error, 0, _lastMacroRecord, e.Message);
+            throw;
+        }
+        Emit(name, -1, "macro.model", OgClewsKernels.Macro, SubTaskState.Completed, 0, _lastMacroRecord, null);
         _modelIncarnation = handle.RestartCount;
         return _model;
     }

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIG ?= Release
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 dotnet
 
-.PHONY: all deps build demo example test test-dotnet test-python test-native bench clean
+.PHONY: all deps build demo example serve test test-dotnet test-python test-native bench bench-smoke clean
 
 all: build
 
@@ -26,8 +26,12 @@ demo: build
 example: build
 	$(DOTNET) examples/Mesh.Examples.Driver/bin/$(CONFIG)/net10.0/Mesh.Examples.Driver.dll
 
+# The run service and dashboard on http://127.0.0.1:5080 (runs and database in runs/server/); SERVE_ARGS adds options.
+serve: build
+	$(DOTNET) OgClews.Server/bin/$(CONFIG)/net10.0/ogclews-server.dll --data runs/server $(SERVE_ARGS)
+
 # Every test suite.
-test: build test-dotnet test-python test-native
+test: build test-dotnet test-python test-native bench-smoke
 
 test-dotnet:
 	$(DOTNET) test OgClews.sln -c $(CONFIG) --no-build -nologo -m:1
@@ -39,8 +43,13 @@ test-python:
 test-native:
 	ctest --test-dir $(NATIVE_BUILD) --output-on-failure
 
+# Benchmarks against the alternatives (docs/performance.md): table on stdout, CSV + SVG in docs/bench/.
 bench: build
-	$(DOTNET) run --project bench/Mesh.Benchmarks -c $(CONFIG) --no-build -- $(BENCH_ARGS)
+	CONFIG=$(CONFIG) scripts/bench.sh $(BENCH_ARGS)
+
+# Every bench case once, no figures kept: checks that the benchmarks still run (part of `make test`).
+bench-smoke: build
+	CONFIG=$(CONFIG) scripts/bench.sh --smoke
 
 clean:
 	$(DOTNET) clean OgClews.sln -nologo -v q

@@ -10,6 +10,8 @@ packages=(
   cmake pkg-config gcc make valgrind
   python3 python3-venv python3-zmq python3-msgpack python3-numpy python3-scipy python3-pytest
   chromium                       # headless browser: the report tests check report.html's charts render
+  postgresql                     # run service tests: the store tests run against a private PostgreSQL cluster
+  python3-rpyc python3-jupyter-client python3-ipykernel python3-distributed   # bench peers: the bench smoke test in make test runs them
 )
 
 missing=()

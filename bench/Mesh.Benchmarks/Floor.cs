@@ -3,47 +3,48 @@ using Mesh.Transport;
 
 namespace Mesh.Benchmarks;
 
-/// <summary>The floor: raw libzmq REQ/REP ping-pong between two processes over loopback TCP.</summary>
+/// <summary>
+/// The floor: libzmq REQ/REP ping-pong between two processes. The reference floor is the C
+/// program bench/floor/zmq_pingpong.c (built by scripts/bench.sh); the same ping-pong through
+/// Mesh's own P/Invoke layer (.NET on both sides) shows what .NET and the binding add to it.
+/// </summary>
 internal static class Floor
 {
+    /// <summary>Runs the C floor over tcp or ipc and reads its RESULT lines.</summary>
+    public static async Task<List<Row>> MeasureCAsync(string binary, string transport, Plan plan)
+    {
+        var rows = new List<Row>();
+        await Child.RunAsync(binary, [transport, plan.SizeSpec()], plan, line =>
+        {
+            var r = Child.ParseResult(line);
+            rows.Add(new Row(Section.Call, $"libzmq REQ/REP floor (C, {transport})", "C", "C", r.Payload, r.Iterations, r.P50, r.P99, r.CallsPerS, r.Note ?? ""));
+        });
+        return rows;
+    }
+
     /// <summary>The echo side is this program in a child process.</summary>
-    public static Task<Dictionary<int, Stats>> MeasureAsync(int[] sizes, bool quick) =>
-        MeasureAsync(sizes, quick, endpoint => Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet"
-            ? new ProcessStartInfo(Environment.ProcessPath!, [typeof(Floor).Assembly.Location, "--floor-server", endpoint])
-            : new ProcessStartInfo(Environment.ProcessPath!, ["--floor-server", endpoint]));
-
-    /// <summary>The echo side is a plain pyzmq REP server (the Python floor).</summary>
-    public static Task<Dictionary<int, Stats>> MeasurePyzmqAsync(int[] sizes, bool quick, string python) =>
-        MeasureAsync(sizes, quick, endpoint => new ProcessStartInfo(python, ["-c", PyzmqEcho, endpoint]));
-
-    private const string PyzmqEcho = """
-import sys, zmq
-s = zmq.Context().socket(zmq.REP)
-s.connect(sys.argv[1])
-while True:
-    m = s.recv(copy=False)
-    if m.bytes == b"stop":
-        break
-    s.send(m, copy=False)
-""";
-
-    private static async Task<Dictionary<int, Stats>> MeasureAsync(int[] sizes, bool quick, Func<string, ProcessStartInfo> server)
+    public static async Task<List<Row>> MeasureDotNetAsync(Plan plan)
     {
         using var req = ZmqContext.Shared.CreateSocket(ZmqSocketType.Req);
         string endpoint = req.Bind("tcp://127.0.0.1:*");
-        using var echo = Process.Start(server(endpoint))!;
-        var results = new Dictionary<int, Stats>();
+        var psi = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet"
+            ? new ProcessStartInfo(Environment.ProcessPath!, [typeof(Floor).Assembly.Location, "--floor-server", endpoint])
+            : new ProcessStartInfo(Environment.ProcessPath!, ["--floor-server", endpoint]);
+        using var echo = Process.Start(psi)!;
+        var rows = new List<Row>();
         var frames = new List<ReceivedFrame>();
         try
         {
-            foreach (var size in sizes)
+            foreach (var size in Plan.Sizes)
             {
                 var payload = new byte[size];
                 Random.Shared.NextBytes(payload);
-                int n = Iterations.For(size, quick);
+                int n = plan.Iterations(size);
                 var times = new List<double>(n);
-                for (int i = -n / 10 - 5; i < n; i++)
+                long start = 0;
+                for (int i = -plan.Warmup(n); i < n; i++)
                 {
+                    if (i == 0) start = Stopwatch.GetTimestamp();
                     long t0 = Stopwatch.GetTimestamp();
                     if (size >= ZmqSocket.ZeroCopyThreshold) req.SendZeroCopy(payload, 0, size, more: false);
                     else req.Send(payload, more: false);
@@ -52,7 +53,8 @@ while True:
                     foreach (var f in frames) f.Dispose();
                     if (i >= 0) times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
                 }
-                results[size] = Stats.Of(times);
+                var s = Stats.Of(times, Stopwatch.GetElapsedTime(start).TotalSeconds);
+                rows.Add(new Row(Section.Call, "libzmq REQ/REP via Mesh.Transport (.NET, tcp)", ".NET", ".NET", size, n, s.P50, s.P99, s.CallsPerS));
             }
         }
         finally
@@ -60,11 +62,11 @@ while True:
             req.Send("stop"u8, more: false);
             await echo.WaitForExitAsync();
         }
-        return results;
+        return rows;
     }
 }
 
-/// <summary>The floor's echo side, run in a child process.</summary>
+/// <summary>The .NET floor's echo side, run in a child process.</summary>
 internal static class FloorServer
 {
     public static void Run(string endpoint)

@@ -1,93 +1,145 @@
-// Mesh benchmarks: the libzmq floor and Mesh calls measured in one run, figures printed.
-// Usage: dotnet Mesh.Benchmarks.dll [--quick]
+// Mesh benchmarks: the libzmq floor, Mesh calls and the alternatives, measured in one run on one
+// machine, printed as one table and written as CSV + SVG. Run through scripts/bench.sh (`make
+// bench`), which builds the C floor and installs the peer packages first.
+//
+//   dotnet Mesh.Benchmarks.dll --floor-bin PATH [--out DIR] [--quick | --smoke] [--only ID,ID...]
+//   dotnet Mesh.Benchmarks.dll --render DIR      (redraw DIR/results.svg, .md, .txt from DIR/results.csv)
+//
+// --smoke runs every case once (one iteration per payload size, no warm-up) and fails, naming
+// the case and the reason (a missing package included), if any case does not produce its rows.
 using System.Diagnostics;
 using Mesh.Benchmarks;
-using Mesh.Transport;
 
-if (args.Length == 2 && args[0] == "--floor-server") { FloorServer.Run(args[1]); return 0; }
-bool quick = args.Contains("--quick");
-
-Console.WriteLine($"Mesh benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, libzmq {ZmqContext.Version}");
-Console.WriteLine($"machine: {Machine.Describe()}");
-Console.WriteLine();
-
-int[] sizes = [1, 1024, 64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
-var floor = await Floor.MeasureAsync(sizes, quick);
-var mesh = await MeshCalls.MeasureAsync(sizes, quick, MeshCalls.DotNetSpec);
-
-Console.WriteLine("round trip, payload echoed both ways (p50 / p99, microseconds)");
-Console.WriteLine($"{"payload",10} | {"zmq REQ/REP floor",22} | {"Mesh .NET→.NET call",22} | {"p50 ratio",9}");
-foreach (var size in sizes)
+if (args is ["--floor-server", var floorEndpoint]) { FloorServer.Run(floorEndpoint); return 0; }
+// Redraws the chart and tables of an earlier run from its CSV, measuring nothing.
+if (args is ["--render", var renderDir])
 {
-    var f = floor[size];
-    var m = mesh.Latency[size];
-    Console.WriteLine($"{Format(size),10} | {f.P50,10:F1} / {f.P99,9:F1} | {m.P50,10:F1} / {m.P99,9:F1} | {m.P50 / f.P50,8:F2}x");
+    var csv = File.ReadAllText(Path.Combine(renderDir, "results.csv"));
+    var saved = Report.ReadCsv(csv);
+    string when = csv.Split('\n').ElementAtOrDefault(1)?.Split(',')[0] ?? "";
+    WriteRendered(renderDir, saved, $"Mesh benchmarks, {when.Replace('T', ' ').TrimEnd('Z')} UTC");
+    Console.WriteLine($"rendered {renderDir}/results.svg, results.md, results.txt from results.csv ({saved.Count} rows)");
+    return 0;
 }
-Console.WriteLine();
-Console.WriteLine($"pipelined small calls: {mesh.Throughput:N0} calls/s ({mesh.ThroughputCalls:N0} calls, {mesh.Window} in flight)");
-Console.WriteLine($".NET kernel start-to-ready: median {mesh.StartupMedianMs:F0} ms (min {mesh.StartupMinMs:F0}, max {mesh.StartupMaxMs:F0}, {mesh.StartupRuns} starts)");
-Console.WriteLine();
 
-var (taskCall, proxyCall) = await ProxyCalls.MeasureAsync(quick);
-Console.WriteLine($"proxy method call (counter.Add) p50 {proxyCall.P50:F1} µs / p99 {proxyCall.P99:F1} µs vs plain task call (add) p50 {taskCall.P50:F1} µs / p99 {taskCall.P99:F1} µs: ratio {proxyCall.P50 / taskCall.P50:F2}x");
-Console.WriteLine();
-
-var (cli, cold, warm) = await EnergySolves.MeasureAsync(10);
-Console.WriteLine($"demo energy model, 10 demand changes (median per solve): glpsol CLI {cli:F0} ms, kernel cold solve {cold:F0} ms, kernel warm re-solve {warm:F0} ms — warm is {cli / warm:F1}x faster than the CLI");
-Console.WriteLine();
-
-var venv = Path.Combine(OgClews.Energy.Tests.EnergyModel.Root, ".venv", "kernel");
-var pyFloor = await Floor.MeasurePyzmqAsync(sizes, quick, Path.Combine(venv, "bin", "python"));
-var py = await MeshCalls.MeasureAsync(sizes, quick, id => MeshCalls.PythonSpec(id, venv));
-Console.WriteLine(".NET client → Python kernel (p50 / p99, microseconds)");
-Console.WriteLine($"{"payload",10} | {"pyzmq REQ/REP floor",22} | {"Mesh .NET→Python call",22} | {"p50 ratio",9}");
-foreach (var size in sizes)
+// The last occurrence wins, so an --out given to scripts/bench.sh overrides its default.
+string? Option(string name) => Array.LastIndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+var plan = new Plan(Quick: args.Contains("--quick"), Smoke: args.Contains("--smoke"));
+string floorBin = Option("--floor-bin") ?? Path.Combine(Paths.Root, "bench", "floor", "build", "zmq_pingpong");
+string? outDir = Option("--out");
+var only = Option("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+var known = new[] { "--quick", "--smoke", "--floor-bin", "--out", "--only" };
+foreach (var a in args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && !known.Contains(a)))
 {
-    var f = pyFloor[size];
-    var m = py.Latency[size];
-    Console.WriteLine($"{Format(size),10} | {f.P50,10:F1} / {f.P99,9:F1} | {m.P50,10:F1} / {m.P99,9:F1} | {m.P50 / f.P50,8:F2}x");
+    Console.Error.WriteLine($"unknown option {a}; usage: Mesh.Benchmarks --floor-bin PATH [--out DIR] [--quick | --smoke] [--only ID,...]");
+    return 2;
 }
+if (!File.Exists(floorBin))
+{
+    Console.Error.WriteLine($"the C floor {floorBin} is not built; run scripts/bench.sh (make bench), which builds it");
+    return 2;
+}
+
+var runUtc = DateTime.UtcNow;
+string loadBefore = Machine.LoadAverage();
+Console.WriteLine($"Mesh benchmarks — {runUtc:yyyy-MM-dd HH:mm} UTC, {plan.Mode} mode");
+Console.WriteLine($"machine: {Machine.OneLine()}; load average {loadBefore}");
 Console.WriteLine();
-Console.WriteLine($"pipelined small calls to Python: {py.Throughput:N0} calls/s");
-Console.WriteLine($"Python kernel start-to-ready: median {py.StartupMedianMs:F0} ms (min {py.StartupMinMs:F0}, max {py.StartupMaxMs:F0}, {py.StartupRuns} starts)");
+
+var dotnet = KernelKind.DotNet;
+var python = KernelKind.Python;
+var c = KernelKind.C;
+// id, what it measures, how many rows it must produce, the measurement.
+var cases = new List<(string Id, string Name, int Rows, Func<Task<List<Row>>> Run)>
+{
+    ("floor-tcp", "libzmq REQ/REP floor, C, tcp", 5, () => Floor.MeasureCAsync(floorBin, "tcp", plan)),
+    ("floor-ipc", "libzmq REQ/REP floor, C, ipc", 5, () => Floor.MeasureCAsync(floorBin, "ipc", plan)),
+    ("floor-dotnet", "libzmq REQ/REP through Mesh.Transport (.NET)", 5, () => Floor.MeasureDotNetAsync(plan)),
+    ("mesh-dotnet", "Mesh .NET client → .NET kernel", 6, () => MeshCalls.MeasureAsync(dotnet, plan)),
+    ("mesh-python", "Mesh .NET client → Python kernel", 6, () => MeshCalls.MeasureAsync(python, plan)),
+    ("mesh-c", "Mesh .NET client → C kernel", 6, () => MeshCalls.MeasureAsync(c, plan)),
+    ("py-mesh-dotnet", "Mesh Python client → .NET kernel", 6, () => PythonPeers.MeshClientAsync(dotnet.Label, dotnet.Argv, proxy: true, profile: false, plan)),
+    ("py-mesh-python", "Mesh Python client → Python kernel", 14, () => PythonPeers.MeshClientAsync(python.Label, python.Argv, proxy: true, profile: true, plan)),
+    ("py-mesh-c", "Mesh Python client → C kernel", 5, () => PythonPeers.MeshClientAsync(c.Label, c.Argv, proxy: false, profile: false, plan)),
+    ("proxy-dotnet", "Mesh proxy method call, .NET → .NET kernel", 2, () => ProxyCalls.MeasureAsync(dotnet, plan)),
+    ("proxy-python", "Mesh proxy method call, .NET → Python kernel", 2, () => ProxyCalls.MeasureAsync(python, plan)),
+    ("pyzmq", "pyzmq + msgpack hand-written echo", 5, () => PythonPeers.RunAsync("pyzmq_msgpack.py", "Python", plan.PythonArgs(), plan)),
+    ("rpyc", "RPyC service call and netref call", 6, () => PythonPeers.RunAsync("rpyc_bench.py", "Python", plan.PythonArgs(Cost.SlowLarge), plan)),
+    ("jupyter", "Jupyter kernel_info, execute, kernel start", 3, () => PythonPeers.RunAsync("jupyter_bench.py", "Python (ipykernel)", plan.PythonArgs(callCost: Cost.Slow), plan)),
+    ("dask", "Dask submit().result() and actor call", 6, () => PythonPeers.RunAsync("dask_bench.py", "Python (dask worker)", plan.PythonArgs(Cost.Slow, Cost.Slow), plan)),
+    ("aspnet", "ASP.NET Core HTTP/JSON echo", 5, () => WebEchoCalls.MeasureAsync(plan)),
+    ("start-dotnet", ".NET kernel start-to-ready", 1, async () => [await MeshCalls.StartupAsync(dotnet, plan)]),
+    ("start-python", "Python kernel start-to-ready", 1, async () => [await MeshCalls.StartupAsync(python, plan)]),
+    ("start-c", "C kernel start-to-ready", 1, async () => [await MeshCalls.StartupAsync(c, plan)]),
+    ("energy", "demo energy model: glpsol CLI vs kernel cold vs warm", 3, () => EnergySolves.MeasureAsync(plan)),
+    ("profile-dotnet", "profile: segments of a .NET → .NET call", 6, () => Profile.CallSegmentsAsync(dotnet, plan)),
+    ("profile-python", "profile: segments of a .NET → Python call", 6, () => Profile.CallSegmentsAsync(python, plan)),
+    ("profile-c", "profile: segments of a .NET → C call", 6, () => Profile.CallSegmentsAsync(c, plan)),
+    ("protocol", "profile: a call's protocol work in one .NET thread", 1, () => Profile.ProtocolWorkAsync(plan)),
+    ("handoffs", "profile: thread hand-offs in one .NET process", 3, () => Profile.HandOffsAsync(plan)),
+};
+if (only is not null) cases = cases.Where(k => only.Contains(k.Id)).ToList();
+
+var rows = new List<Row>();
+var failures = new List<string>();
+var total = Stopwatch.StartNew();
+for (int i = 0; i < cases.Count; i++)
+{
+    var (id, name, expected, run) = cases[i];
+    Console.Error.WriteLine($"[{i + 1}/{cases.Count}] {id}: {name}");
+    var sw = Stopwatch.StartNew();
+    try
+    {
+        var got = await run();
+        rows.AddRange(got);
+        if (got.Count != expected) failures.Add($"{id}: produced {got.Count} rows, expected {expected}");
+        Console.Error.WriteLine($"    done in {sw.Elapsed.TotalSeconds:0.0} s");
+    }
+    catch (Exception e)
+    {
+        failures.Add($"{id} ({name}): {e.GetType().Name}: {e.Message}");
+        Console.Error.WriteLine($"    FAILED after {sw.Elapsed.TotalSeconds:0.0} s: {e.Message}");
+    }
+}
+var elapsed = total.Elapsed;
+string loadAfter = Machine.LoadAverage();
+
+string table = rows.Count > 0 ? Report.Table(rows) : "(no rows)\n";
+Console.WriteLine(table);
+Console.WriteLine($"p50/floor: p50 divided by the p50 of '{Report.FloorCase}' at the same payload (1 B for calls without one).");
+Console.WriteLine($"measured in {elapsed.TotalSeconds:0} s; load average before {loadBefore}, after {loadAfter}");
+
+// A smoke run writes its files too (so the writers are checked), to a directory it removes again.
+bool scratch = plan.Smoke && outDir is null;
+if (scratch) outDir = Directory.CreateTempSubdirectory("mesh-bench-smoke").FullName;
+if (outDir is not null && rows.Count > 0)
+{
+    Directory.CreateDirectory(outDir);
+    string title = $"Mesh benchmarks, {runUtc:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores ({plan.Mode} mode)";
+    File.WriteAllText(Path.Combine(outDir, "results.csv"), Report.Csv(rows, runUtc));
+    // Everything else is drawn from the CSV as written, so the files always agree with it.
+    WriteRendered(outDir, Report.ReadCsv(File.ReadAllText(Path.Combine(outDir, "results.csv"))), title);
+    File.WriteAllText(Path.Combine(outDir, "machine.md"), Machine.Describe(runUtc, plan, loadBefore, loadAfter, elapsed));
+    Console.WriteLine($"written: {outDir}/results.csv, results.svg, results.md, results.txt, machine.md");
+    foreach (var file in Directory.GetFiles(outDir).Where(f => new FileInfo(f).Length == 0))
+        failures.Add($"output: {Path.GetFileName(file)} is empty");
+    if (scratch) Directory.Delete(outDir, recursive: true);
+}
+
+if (failures.Count > 0)
+{
+    Console.Error.WriteLine();
+    Console.Error.WriteLine($"{failures.Count} bench case(s) failed:");
+    foreach (var f in failures) Console.Error.WriteLine("  " + f);
+    if (plan.Smoke) Console.WriteLine($"bench-smoke: {cases.Count - failures.Count} passed, {failures.Count} failed");
+    return 1;
+}
+if (plan.Smoke) Console.WriteLine($"bench-smoke: {cases.Count} passed, 0 failed");
 return 0;
 
-static string Format(int bytes) => bytes switch
+static void WriteRendered(string dir, List<Row> rows, string title)
 {
-    >= 1024 * 1024 => $"{bytes / (1024 * 1024)} MiB",
-    >= 1024 => $"{bytes / 1024} KiB",
-    _ => $"{bytes} B",
-};
-
-namespace Mesh.Benchmarks
-{
-    internal readonly record struct Stats(double P50, double P99)
-    {
-        public static Stats Of(List<double> micros)
-        {
-            micros.Sort();
-            return new(micros[micros.Count / 2], micros[Math.Min(micros.Count - 1, (int)(micros.Count * 0.99))]);
-        }
-    }
-
-    internal static class Iterations
-    {
-        public static int For(int size, bool quick) => (size, quick) switch
-        {
-            (>= 16 * 1024 * 1024, _) => quick ? 10 : 40,
-            (>= 1024 * 1024, _) => quick ? 50 : 300,
-            (>= 64 * 1024, _) => quick ? 300 : 3000,
-            _ => quick ? 2000 : 20000,
-        };
-    }
-
-    internal static class Machine
-    {
-        public static string Describe()
-        {
-            string cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
-            string mem = File.ReadLines("/proc/meminfo").FirstOrDefault()?.Split(':', 2)[1].Trim() ?? "";
-            return $"{cpu}, {mem} RAM, {Environment.OSVersion}";
-        }
-    }
+    File.WriteAllText(Path.Combine(dir, "results.svg"), Chart.Svg(rows, title));
+    File.WriteAllText(Path.Combine(dir, "results.md"), Report.Markdown(rows));
+    File.WriteAllText(Path.Combine(dir, "results.txt"), Report.Table(rows));
 }

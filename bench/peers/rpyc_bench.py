@@ -1,17 +1,27 @@
-"""RPyC round trips on this machine, for comparison with Mesh proxy calls.
+"""RPyC round trips on this machine, for comparison with Mesh calls and proxy calls.
 
 Starts an RPyC ThreadedServer in a child process and times, from this process:
-  * a service method call      conn.root.add(1.0, 2.0)
-  * a netref method call       counter.add(1)   (counter is a remote object held by reference)
-Prints p50/p99 in microseconds. Needs Debian's python3-rpyc.
+  * a service call with a payload   echo(data)   for each --sizes entry (echo = conn.root.echo)
+    (arrays travel as their raw bytes: RPyC passes bytes by value, but would pass a numpy
+    array by reference, one remote call per element access)
+  * a netref method call            add(1)       --calls times (add = counter.add)
+    (counter is a remote object held by reference, like a Mesh proxy)
+Prints RESULT lines (see benchlib.py). Needs Debian's python3-rpyc.
+
+    /usr/bin/python3 bench/peers/rpyc_bench.py [--sizes 1:5000,...] [--calls 5000]
 """
+
 import multiprocessing
-import statistics
+import os
 import sys
 import time
 
-import rpyc
-from rpyc.utils.server import ThreadedServer
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+
+rpyc = benchlib.require("rpyc", "python3-rpyc")
+np = benchlib.require("numpy", "python3-numpy")
+from rpyc.utils.server import ThreadedServer  # noqa: E402
 
 
 class Counter:
@@ -24,8 +34,8 @@ class Counter:
 
 
 class BenchService(rpyc.Service):
-    def exposed_add(self, a, b):
-        return a + b
+    def exposed_echo(self, value):
+        return value
 
     def exposed_counter(self):
         return Counter()
@@ -38,33 +48,48 @@ def serve(port_queue):
     server.start()
 
 
-def stats(samples):
-    samples.sort()
-    return samples[len(samples) // 2], samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-
-
-def main(n):
+def main():
+    a = benchlib.parse_args(__doc__)
     q = multiprocessing.Queue()
     p = multiprocessing.Process(target=serve, args=(q,), daemon=True)
     p.start()
-    conn = rpyc.connect("127.0.0.1", q.get(), config={"allow_public_attrs": True})
-    counter = conn.root.counter()
-    plain, netref = [], []
-    for i in range(-n // 10, n):
-        t0 = time.perf_counter()
-        conn.root.add(1.0, 2.0)
-        t1 = time.perf_counter()
-        counter.add(1)
-        t2 = time.perf_counter()
-        if i >= 0:
-            plain.append((t1 - t0) * 1e6)
-            netref.append((t2 - t1) * 1e6)
-    a, b = stats(plain)
-    c, d = stats(netref)
-    print(f"rpyc {rpyc.__version__}: service call p50 {a:.1f} us p99 {b:.1f} us; netref method call p50 {c:.1f} us p99 {d:.1f} us")
-    conn.close()
-    p.terminate()
+    port = q.get()
+    # The server binds in its constructor but listens only once start() runs, after it has
+    # reported the port: retry refused connections for a while.
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            conn = rpyc.connect("127.0.0.1", port, config={"allow_public_attrs": True})
+            break
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+    try:
+        # Attribute access on a netref is itself a round trip; look the methods up once, which
+        # is RPyC's fastest way to call (one request per call, like a Mesh call).
+        echo = conn.root.echo
+        for size, n in a.sizes:
+            value = benchlib.payload(size)
+            data = value.tobytes() if isinstance(value, np.ndarray) else value
+
+            def call():
+                back = echo(data)
+                # The caller wants its array back, not bytes.
+                if size >= 8:
+                    back = np.frombuffer(back, dtype=np.float64)
+                benchlib.check_echo(value, back)
+
+            benchlib.report("RPyC call", size, n, *benchlib.time_calls(call, n, server_pid=p.pid))
+
+        counter = conn.root.counter()
+        add = counter.add
+        benchlib.report("RPyC netref call", 0, a.calls, *benchlib.time_calls(lambda: add(1), a.calls, server_pid=p.pid),
+                        version=rpyc.__version__)
+    finally:
+        conn.close()
+        p.terminate()
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
+    main()

@@ -196,20 +196,20 @@ static const mesh_param P_TAG[] = {{"tag", MESH_T_ANY, true, NULL}};
 int conformance_endpoints_register(mesh_dispatch *d)
 {
     const mesh_endpoint eps[] = {
-        {"echo", P_VALUE, 1, "Returns value unchanged.", ep_echo, LANE_GENERAL},
-        {"add", P_AB, 2, "a + b as float64.", ep_add, LANE_GENERAL},
-        {"concat", P_CONCAT, 2, "a + b (b defaults to \"-\").", ep_concat, LANE_GENERAL},
-        {"sum_array", P_X, 1, "Sum of all elements, row-major.", ep_sum_array, LANE_GENERAL},
-        {"scale", P_SCALE, 2, "x * factor, same shape.", ep_scale, LANE_GENERAL},
-        {"transpose", P_M, 1, "Transpose of a 2-D float64 array.", ep_transpose, LANE_GENERAL},
-        {"make_table", P_N, 1, "Table id/value/name with n rows.", ep_make_table, LANE_GENERAL},
-        {"table_echo", P_T, 1, "Returns the table unchanged.", ep_echo, LANE_GENERAL},
-        {"fail", P_MSG, 1, "Raises ValueError(message).", ep_fail, LANE_GENERAL},
-        {"sleep", P_SECONDS, 1, "Sleeps cooperatively (cancellable); returns seconds.", ep_sleep, LANE_GENERAL},
-        {"progress", P_STEPS, 1, "Reports progress 1..steps; returns steps.", ep_progress, LANE_GENERAL},
-        {"log", P_LINES, 1, "Writes each line to the task log; returns the count.", ep_log, LANE_GENERAL},
-        {"order", P_TAG, 1, "Returns [tag, calls to order since start].", ep_order, LANE_GENERAL},
-        {"pid", NULL, 0, "The kernel's process id.", ep_pid, LANE_GENERAL},
+        {"echo", P_VALUE, 1, "Returns value unchanged.", ep_echo, LANE_GENERAL, NULL, NULL},
+        {"add", P_AB, 2, "a + b as float64.", ep_add, LANE_GENERAL, NULL, NULL},
+        {"concat", P_CONCAT, 2, "a + b (b defaults to \"-\").", ep_concat, LANE_GENERAL, NULL, NULL},
+        {"sum_array", P_X, 1, "Sum of all elements, row-major.", ep_sum_array, LANE_GENERAL, NULL, NULL},
+        {"scale", P_SCALE, 2, "x * factor, same shape.", ep_scale, LANE_GENERAL, NULL, NULL},
+        {"transpose", P_M, 1, "Transpose of a 2-D float64 array.", ep_transpose, LANE_GENERAL, NULL, NULL},
+        {"make_table", P_N, 1, "Table id/value/name with n rows.", ep_make_table, LANE_GENERAL, NULL, NULL},
+        {"table_echo", P_T, 1, "Returns the table unchanged.", ep_echo, LANE_GENERAL, NULL, NULL},
+        {"fail", P_MSG, 1, "Raises ValueError(message).", ep_fail, LANE_GENERAL, NULL, NULL},
+        {"sleep", P_SECONDS, 1, "Sleeps cooperatively (cancellable); returns seconds.", ep_sleep, LANE_GENERAL, NULL, NULL},
+        {"progress", P_STEPS, 1, "Reports progress 1..steps; returns steps.", ep_progress, LANE_GENERAL, NULL, NULL},
+        {"log", P_LINES, 1, "Writes each line to the task log; returns the count.", ep_log, LANE_GENERAL, NULL, NULL},
+        {"order", P_TAG, 1, "Returns [tag, calls to order since start].", ep_order, LANE_GENERAL, NULL, NULL},
+        {"pid", NULL, 0, "The kernel's process id.", ep_pid, LANE_GENERAL, NULL, NULL},
     };
     for (size_t i = 0; i < N(eps); i++)
         if (mesh_dispatch_add(d, &eps[i]) != 0)

@@ -13,9 +13,20 @@
  * of the thread, so on the LP lane all loaded handles are marked lost (calls on them fail with
  * glpk.HandleError; the kernel never touches their freed memory).
  *
+ * Solving follows glpsol's own sequence (GLPK 5.0 examples/glpsol.c) so that results match the
+ * command line vertex for vertex: the constraint matrix is sorted after glp_mpl_build_prob
+ * (glp_sort_matrix: the element order decides ties in pricing and ratio tests), scaling
+ * (GLP_SF_AUTO) and the advanced initial basis are only applied when the LP presolver is off,
+ * the simplex runs as one uninterrupted glp_simplex call, and MIPs go straight to glp_intopt
+ * with GLPK's MIP presolver.
+ *
  * Cancellation (cancel, interrupt, task timeout, shutdown):
- *   - simplex: solved in time slices (glp_smcp.tm_lim = 200 ms); glp_simplex keeps the basis on
- *     GLP_ETMLIM, the next slice continues from it, and the cancel flag is checked in between;
+ *   - simplex: GLPK reads its clock (glp_time) once per iteration to enforce glp_smcp.tm_lim.
+ *     The kernel defines glp_time (see "cancelling a running simplex" below): on the thread of a
+ *     cancelled task the clock jumps forward, so glp_simplex stops at the next iteration through
+ *     its ordinary time-limit exit (GLP_ETMLIM, basis kept, problem consistent). Restarting
+ *     glp_simplex in slices instead would reset its pricing state at every restart and change
+ *     the pivoting path;
  *   - branch-and-cut: the glp_iocp callback calls glp_ios_terminate;
  *   - MathProg translation, post-solve and interior point: no GLPK hook can stop them cleanly.
  *     On the general lane the terminal hook (called for every line GLPK prints) longjmps out
@@ -27,11 +38,13 @@
 #include "glpk_endpoints.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <glpk.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -45,7 +58,6 @@
 #include "glpk_files.h"
 #include "glpk_model.h"
 
-#define SLICE_SECONDS 0.2
 #define MAX_TABLE_FILE (256u << 20)
 #define MAX_TEXT_FILE (4u << 20)
 #define RING 16
@@ -67,6 +79,9 @@ typedef struct lp_handle {
     bool optimal;   /* ... and that basis was optimal (so it stays dual feasible after rhs changes) */
     bool lost;
     char lost_reason[256];
+    bool proxy_owned; /* held by an LP proxy object: reachable through its methods only */
+    const char *status; /* of the last solve (a static string), NULL before the first */
+    double objective;
     struct lp_handle *next;
 } lp_handle;
 
@@ -123,8 +138,7 @@ typedef struct run {
     jmp_buf jb;
     volatile bool escape_ok;     /* the terminal hook may abandon GLPK on cancellation */
     volatile bool drop_output;   /* solver output not wanted in the log */
-    volatile bool slice_filter;  /* continuation slice: drop the repeated banner lines */
-    volatile bool internal_tmlim;
+    unsigned long clock_jumps;   /* glp_time readings moved forward because the task was cancelled */
     char line[2048];
     size_t linelen;
     char ring[RING][512];
@@ -160,11 +174,8 @@ static void emit_line(run *r, char *s, size_t n)
             n -= pl;
         }
     }
-    if (r->slice_filter && (starts(s, "GLPK Simplex Optimizer") ||
-                            (strstr(s, " rows, ") && strstr(s, " columns, ") && strstr(s, "non-zeros"))))
-        return;
-    if (r->internal_tmlim && starts(s, "TIME LIMIT EXCEEDED"))
-        return;
+    if (r->clock_jumps && starts(s, "TIME LIMIT EXCEEDED"))
+        return; /* the stop was the kernel's cancellation, not a time limit */
     snprintf(r->ring[r->nring % RING], sizeof r->ring[0], "%s", s);
     r->nring++;
     if (r->drop_output)
@@ -202,6 +213,43 @@ static void error_hook(void *info)
     run *r = info;
     flush_line(r);
     longjmp(r->jb, G_FATAL);
+}
+
+/* ---- cancelling a running simplex ---------------------------------------------------------
+ * glp_simplex has no callback, but it reads glp_time() every iteration when glp_smcp.tm_lim is
+ * below INT_MAX, and stops through its ordinary exit once the limit is exceeded: GLP_ETMLIM,
+ * the current basis kept, the problem object consistent (a later warm solve continues from it).
+ * libglpk calls glp_time through its PLT, so the definition below (in the executable) is the
+ * one it uses, as for fopen in glpk_files.c. While a simplex runs for a task (tls_clock set)
+ * and that task is cancelled, every reading is 10^12 ms later than the one before: the limit,
+ * whatever it is, is exceeded at the next check (also when the very first reading, which
+ * GLPK takes as its start time, already jumped). Without a cancel the real clock is returned
+ * and the simplex follows exactly the path of one plain glp_simplex call. */
+
+static __thread run *tls_clock;
+static double (*real_glp_time)(void);
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+
+static void find_real_clock(void)
+{
+    real_glp_time = (double (*)(void))dlsym(RTLD_NEXT, "glp_time");
+}
+
+double glp_time(void)
+{
+    pthread_once(&clock_once, find_real_clock);
+    double t;
+    if (real_glp_time) {
+        t = real_glp_time();
+    } else {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        t = (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000000);
+    }
+    run *r = tls_clock;
+    if (r && (r->clock_jumps || mesh_ctx_cancelled(r->ctx)))
+        t += 1e12 * (double)++r->clock_jumps;
+    return t;
 }
 
 /* The lines GLPK printed since the phase began, joined (the MathProg error is among them). */
@@ -259,6 +307,7 @@ static int guarded(run *r, body_fn fn, void *arg, int *status)
     } else {
         *status = j;
         r->escape_ok = false;
+        tls_clock = NULL;
         glpk_files_use(NULL);
         /* GLPK's state is inconsistent: free the whole environment of this thread */
         glp_free_env();
@@ -340,9 +389,12 @@ typedef struct {
     bool relax;       /* solve MIPs as LPs (integrality ignored) */
 } solve_opts;
 
-static int parse_options(mesh_ctx *ctx, const mesh_value *m, solve_opts *o)
+/* presolve_default: glpsol's default (on) for stateless solves; off where a later warm start
+ * needs the basis of the problem itself (LP handles). */
+static int parse_options(mesh_ctx *ctx, const mesh_value *m, solve_opts *o, bool presolve_default)
 {
     memset(o, 0, sizeof *o);
+    o->presolve = presolve_default;
     o->simplex_meth = GLP_PRIMAL;
     o->mip_gap = -1;
     o->msg_lev = GLP_MSG_ALL; /* like glpsol */
@@ -481,6 +533,7 @@ typedef struct {
     int sol;      /* GLP_SOL, GLP_IPT or GLP_MIP */
     int glp_ret;  /* 0 when the solver ran to completion */
     bool cancelled;
+    bool basis;   /* the simplex ran on the problem itself and left its basis (also when stopped) */
 } solve_result;
 
 static const char *simplex_error(int ret)
@@ -512,38 +565,41 @@ static const char *lp_status(int st)
     }
 }
 
-/* glp_simplex in slices so that cancellation is noticed within SLICE_SECONDS. */
-static int simplex_sliced(run *r, glp_prob *P, const solve_opts *o, bool presolve, double t0,
-                          solve_result *res)
+/* One glp_simplex call, as glpsol makes it. tm_lim stays below INT_MAX even without a user
+ * limit, because only then does GLPK read its clock each iteration (the cancellation point). */
+static int simplex_run(run *r, glp_prob *P, const solve_opts *o, bool presolve, double t0,
+                       solve_result *res)
 {
     glp_smcp p;
     glp_init_smcp(&p);
     p.msg_lev = o->msg_lev;
     p.meth = o->simplex_meth;
     p.presolve = presolve ? GLP_ON : GLP_OFF;
-    for (int slice = 0;; slice++) {
-        if (mesh_ctx_cancelled(r->ctx)) {
-            res->cancelled = true;
-            return -1;
-        }
-        double left = o->time_limit > 0 ? o->time_limit - (now_mono() - t0) : INFINITY;
-        if (left <= 0)
-            return GLP_ETMLIM;
-        double lim = left < SLICE_SECONDS ? left : SLICE_SECONDS;
-        bool internal = lim < left; /* this slice's limit is ours, not the user's */
-        p.tm_lim = (int)ceil(lim * 1000);
-        r->internal_tmlim = internal;
-        r->slice_filter = slice > 0;
-        int ret = glp_simplex(P, &p);
-        r->internal_tmlim = false;
-        r->slice_filter = false;
-        if (ret != GLP_ETMLIM)
-            return ret;
-        if (!internal || (o->time_limit > 0 && now_mono() - t0 >= o->time_limit))
-            return GLP_ETMLIM;
-        /* with the presolver a stopped solve leaves no usable basis; continue without it */
-        p.presolve = GLP_OFF;
+    p.tm_lim = INT_MAX - 1;
+    if (o->time_limit > 0) {
+        double left_ms = (o->time_limit - (now_mono() - t0)) * 1000.0;
+        p.tm_lim = left_ms <= 0 ? 0 : left_ms >= INT_MAX - 1 ? INT_MAX - 1 : (int)ceil(left_ms);
     }
+    if (mesh_ctx_cancelled(r->ctx)) {
+        res->cancelled = true;
+        return -1;
+    }
+    r->clock_jumps = 0;
+    tls_clock = r;
+    int ret = glp_simplex(P, &p);
+    tls_clock = NULL;
+    if (r->clock_jumps) {
+        res->cancelled = true;
+        return -1;
+    }
+    return ret;
+}
+
+/* glpsol's preparation of a cold simplex without the presolver. */
+static void cold_start(glp_prob *P)
+{
+    glp_scale_prob(P, GLP_SF_AUTO);
+    glp_adv_basis(P, 0);
 }
 
 static void mip_callback(glp_tree *T, void *info)
@@ -551,6 +607,60 @@ static void mip_callback(glp_tree *T, void *info)
     run *r = info;
     if (mesh_ctx_cancelled(r->ctx))
         glp_ios_terminate(T);
+}
+
+/* A MIP the way glpsol solves it by default (--intopt): glp_intopt with GLPK's MIP presolver,
+ * which solves the LP relaxation itself (no prior glp_simplex, scaling or initial basis). */
+static int mip_solve(run *r, glp_prob *P, const solve_opts *o, double t0, solve_result *res)
+{
+    glp_iocp io;
+    glp_init_iocp(&io);
+    io.msg_lev = o->msg_lev;
+    io.presolve = GLP_ON;
+    io.cb_func = mip_callback;
+    io.cb_info = r;
+    if (o->mip_gap >= 0)
+        io.mip_gap = o->mip_gap;
+    if (o->time_limit > 0) {
+        double left_ms = (o->time_limit - (now_mono() - t0)) * 1000.0;
+        io.tm_lim = left_ms <= 1 ? 1 : left_ms >= INT_MAX - 1 ? INT_MAX - 1 : (int)ceil(left_ms);
+    }
+    int ret = glp_intopt(P, &io);
+    res->glp_ret = ret;
+    if (mesh_ctx_cancelled(r->ctx)) {
+        res->cancelled = true;
+        return -1;
+    }
+    int st = glp_mip_status(P);
+    res->objective = st == GLP_OPT || st == GLP_FEAS ? glp_mip_obj_val(P) : NAN; /* none found yet */
+    if (ret == 0 || ret == GLP_EMIPGAP) {
+        res->status = st == GLP_OPT ? "optimal" : st == GLP_FEAS ? "feasible" : st == GLP_NOFEAS ? "infeasible" : "undefined";
+    } else if (ret == GLP_ETMLIM) {
+        res->status = "time_limit";
+    } else if (ret == GLP_ENOPFS) {
+        res->status = "infeasible"; /* the LP relaxation has no feasible point */
+        res->sol = GLP_SOL;
+    } else if (ret == GLP_ENODFS) {
+        /* the relaxation has no dual feasible solution: unbounded, or infeasible too; the
+         * simplex on the relaxation tells which (and its values are what is reported) */
+        mesh_ctx_log(r->ctx, "the MIP's LP relaxation has no dual feasible solution; solving the relaxation for a precise status");
+        cold_start(P);
+        ret = simplex_run(r, P, o, false, t0, res);
+        if (ret < 0)
+            return -1;
+        res->glp_ret = ret;
+        res->sol = GLP_SOL;
+        res->basis = true;
+        res->status = ret == 0 ? lp_status(glp_get_status(P)) : ret == GLP_ETMLIM ? "time_limit" : "error";
+        if (ret != 0 && ret != GLP_ETMLIM)
+            res->message = simplex_error(ret);
+        res->objective = NAN;
+    } else {
+        res->status = "error";
+        res->message = simplex_error(ret);
+    }
+    res->seconds = now_mono() - t0;
+    return 0;
 }
 
 /* Solves P (an LP, or a MIP unless o->relax) and fills res. warm: keep the current basis.
@@ -568,6 +678,7 @@ static int lp_solve(run *r, glp_prob *P, const solve_opts *o, bool warm, solve_r
             mesh_ctx_log(r->ctx, "warning: time_limit is not supported by GLPK's interior-point method; ignored");
         if (glp_get_num_int(P) > 0)
             mesh_ctx_log(r->ctx, "warning: the interior-point method ignores integrality");
+        glp_scale_prob(P, GLP_SF_AUTO); /* glpsol scales for the interior-point method too */
         glp_iptcp ip;
         glp_init_iptcp(&ip);
         /* on the general lane the terminal hook is the cancellation point: keep GLPK talking */
@@ -595,26 +706,38 @@ static int lp_solve(run *r, glp_prob *P, const solve_opts *o, bool warm, solve_r
         }
         return 0;
     }
+    if (mip)
+        return mip_solve(r, P, o, t0, res);
 
-    if (!warm)
-        glp_adv_basis(P, 0);
     bool presolve = o->presolve && !warm;
-    int ret = simplex_sliced(r, P, o, presolve, t0, res);
+    if (!presolve && !warm)
+        cold_start(P);
+    /* without the presolver the simplex works on P itself and leaves its basis there, also
+     * when it is stopped */
+    res->basis = !presolve;
+    int ret = simplex_run(r, P, o, presolve, t0, res);
     if (ret < 0 && res->cancelled)
         return -1;
     if ((ret == GLP_ENOPFS || ret == GLP_ENODFS) && presolve) {
         /* the presolver only tells "no feasible primal/dual": let the simplex say which */
         mesh_ctx_log(r->ctx, "presolver found no feasible solution; re-solving without presolve for a precise status");
-        glp_adv_basis(P, 0);
-        ret = simplex_sliced(r, P, o, false, t0, res);
+        cold_start(P);
+        presolve = false;
+        res->basis = true;
+        ret = simplex_run(r, P, o, false, t0, res);
         if (ret < 0 && res->cancelled)
             return -1;
     }
     res->glp_ret = ret;
     if (ret == GLP_ETMLIM) {
         res->status = "time_limit";
-        res->objective = glp_get_obj_val(P);
-        res->sol = GLP_SOL;
+        if (presolve) {
+            /* GLPK recovers a solution of the original problem only from an optimal presolved one */
+            res->objective = NAN;
+            res->message = "stopped inside the presolved problem, which leaves no solution; use presolve: false to keep the last basis";
+        } else {
+            res->objective = glp_get_obj_val(P);
+        }
         res->seconds = now_mono() - t0;
         return 0;
     }
@@ -627,37 +750,6 @@ static int lp_solve(run *r, glp_prob *P, const solve_opts *o, bool warm, solve_r
     }
     res->status = lp_status(glp_get_status(P));
     res->objective = glp_get_obj_val(P);
-    if (mip && glp_get_status(P) == GLP_OPT) {
-        glp_iocp io;
-        glp_init_iocp(&io);
-        io.msg_lev = o->msg_lev;
-        io.cb_func = mip_callback;
-        io.cb_info = r;
-        if (o->mip_gap >= 0)
-            io.mip_gap = o->mip_gap;
-        if (o->time_limit > 0) {
-            double left = o->time_limit - (now_mono() - t0);
-            io.tm_lim = left > 0 ? (int)ceil(left * 1000) : 1;
-        }
-        ret = glp_intopt(P, &io);
-        res->glp_ret = ret;
-        if (mesh_ctx_cancelled(r->ctx)) {
-            res->cancelled = true;
-            return -1;
-        }
-        int st = glp_mip_status(P);
-        res->objective = st == GLP_UNDEF ? NAN : glp_mip_obj_val(P); /* no integer solution yet */
-        if (ret == 0 || ret == GLP_EMIPGAP)
-            res->status = st == GLP_OPT ? "optimal" : st == GLP_FEAS ? "feasible" : st == GLP_NOFEAS ? "infeasible" : "undefined";
-        else if (ret == GLP_ETMLIM)
-            res->status = "time_limit";
-        else {
-            res->status = "error";
-            res->message = simplex_error(ret);
-        }
-    } else if (mip) {
-        res->sol = GLP_SOL; /* no integer search: report the relaxation's outcome */
-    }
     res->seconds = now_mono() - t0;
     return 0;
 }
@@ -857,6 +949,7 @@ static int translate(run *r, job *j)
         glp_mem_limit(j->o->mem_limit_mb);
     r->phase_mark = r->nring;
     r->tran = glp_mpl_alloc_wksp();
+    glp_mpl_init_rand(r->tran, 1); /* glpsol's default --seed: Uniform() & co. draw the same numbers */
     if (glp_mpl_read_model(r->tran, j->model_path, j->ndata_user > 0) != 0)
         return fail_phase(r, "glpk.ModelError", "reading the model section");
     if (mesh_ctx_cancelled(r->ctx))
@@ -875,7 +968,9 @@ static int translate(run *r, job *j)
         return -1;
     r->P = glp_create_prob();
     glp_mpl_build_prob(r->tran, r->P);
-    glp_scale_prob(r->P, GLP_SF_AUTO);
+    /* as glpsol does: the matrix element order decides ties in the simplex, so without this the
+     * same LP can end at another vertex of its optimal face */
+    glp_sort_matrix(r->P);
     r->escape_ok = false;
     return 0;
 }
@@ -1070,7 +1165,7 @@ static int prepare(run *r, const mesh_value *model, const mesh_value *data, cons
 static int ep_solve(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *ctx, mesh_value **result)
 {
     solve_opts o;
-    if (parse_options(ctx, &args->u.a.items[2], &o) != 0)
+    if (parse_options(ctx, &args->u.a.items[2], &o, true) != 0)
         return -1;
     run r;
     run_init(&r, ctx);
@@ -1111,6 +1206,11 @@ static lp_handle *find_handle(mesh_ctx *ctx, glpk_worker *w, const mesh_value *h
     for (lp_handle *h = w->handles; h; h = h->next) {
         if (h->id != (uint64_t)hv->u.i)
             continue;
+        if (h->proxy_owned) {
+            mesh_ctx_fail(ctx, "glpk.HandleError", "handle %llu belongs to an LP proxy object; call its methods",
+                          (unsigned long long)h->id);
+            return NULL;
+        }
         if (h->lost) {
             mesh_ctx_fail(ctx, "glpk.HandleError", "handle %llu is no longer valid: %s; load the model again",
                           (unsigned long long)h->id, h->lost_reason);
@@ -1140,11 +1240,12 @@ static int load_body(run *r, void *arg)
     return 0;
 }
 
-/* load(model, data=nil, options=nil) -> {handle, rows, cols} */
-static int ep_load(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *ctx, mesh_value **result)
+/* Translates model + data into a new LP handle on this (the LP lane's) thread. */
+static int load_lp(mesh_ctx *ctx, const mesh_value *model, const mesh_value *data, const mesh_value *options,
+                   bool proxy_owned, lp_handle **out)
 {
     solve_opts o;
-    if (parse_options(ctx, &args->u.a.items[2], &o) != 0)
+    if (parse_options(ctx, options, &o, false) != 0)
         return -1;
     glpk_worker *w = mesh_ctx_worker_data(ctx);
     run r;
@@ -1152,7 +1253,7 @@ static int ep_load(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *c
     if (!r.tmp)
         return mesh_ctx_fail(ctx, "MemoryError", "out of memory");
     prepared p;
-    int rc = prepare(&r, &args->u.a.items[0], &args->u.a.items[1], &o, &p);
+    int rc = prepare(&r, model, data, &o, &p);
     lp_handle *h = NULL;
     if (rc == 0 && !(h = calloc(1, sizeof *h)))
         rc = mesh_ctx_fail(ctx, "MemoryError", "out of memory");
@@ -1169,28 +1270,53 @@ static int ep_load(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *c
     }
     if (rc == 0) {
         h->id = atomic_fetch_add(&g_handle_seq, 1) + 1;
+        h->proxy_owned = proxy_owned;
+        h->objective = NAN;
         h->vars = p.vars;
         h->rows = p.rows;
         memset(&p.vars, 0, sizeof p.vars);
         memset(&p.rows, 0, sizeof p.rows);
         h->next = w->handles;
         w->handles = h;
-        mesh_arena *a = mesh_ctx_arena(ctx);
-        mesh_value *m = mesh_v_map(a, 3);
-        if (!m || mesh_map_put(a, m, "handle", mesh_v_int(a, (int64_t)h->id)) ||
-            mesh_map_put(a, m, "rows", mesh_v_int(a, glp_get_num_rows(h->P))) ||
-            mesh_map_put(a, m, "cols", mesh_v_int(a, glp_get_num_cols(h->P))))
-            rc = mesh_ctx_fail(ctx, "MemoryError", "out of memory");
-        else
-            *result = m;
-        mesh_ctx_log(ctx, "loaded handle %llu: %d rows, %d columns", (unsigned long long)h->id,
-                     glp_get_num_rows(h->P), glp_get_num_cols(h->P));
+        mesh_ctx_log(ctx, "loaded %s %llu: %d rows, %d columns", proxy_owned ? "LP object, handle" : "handle",
+                     (unsigned long long)h->id, glp_get_num_rows(h->P), glp_get_num_cols(h->P));
+        *out = h;
     } else {
         free(h);
     }
     prepared_free(&p);
     run_done(&r);
     return rc;
+}
+
+/* Frees the handle with this id on its thread (unknown ids: nothing to do). */
+static bool free_handle(glpk_worker *w, uint64_t id)
+{
+    for (lp_handle **pp = &w->handles; *pp; pp = &(*pp)->next) {
+        lp_handle *h = *pp;
+        if (h->id != id)
+            continue;
+        *pp = h->next;
+        handle_free(h);
+        return true;
+    }
+    return false;
+}
+
+/* load(model, data=nil, options=nil) -> {handle, rows, cols} */
+static int ep_load(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_handle *h;
+    if (load_lp(ctx, &args->u.a.items[0], &args->u.a.items[1], &args->u.a.items[2], false, &h) != 0)
+        return -1;
+    mesh_arena *a = mesh_ctx_arena(ctx);
+    mesh_value *m = mesh_v_map(a, 3);
+    if (!m || mesh_map_put(a, m, "handle", mesh_v_int(a, (int64_t)h->id)) ||
+        mesh_map_put(a, m, "rows", mesh_v_int(a, glp_get_num_rows(h->P))) ||
+        mesh_map_put(a, m, "cols", mesh_v_int(a, glp_get_num_cols(h->P))))
+        return mesh_ctx_fail(ctx, "MemoryError", "out of memory");
+    *result = m;
+    return 0;
 }
 
 /* Resolves `names` (an array of exact names, or one str: an exact name, else a glob pattern)
@@ -1339,15 +1465,10 @@ static mesh_value *updated_value(mesh_ctx *ctx, int n)
     return m;
 }
 
-static int run_on_handle(mesh_ctx *ctx, const mesh_value *hv, body_fn fn, void *arg, lp_handle **hout)
+/* Runs fn(arg) for handle h under the guard; every handle job starts with the handle. */
+static int run_on(mesh_ctx *ctx, lp_handle *h, body_fn fn, void *arg)
 {
-    glpk_worker *w = mesh_ctx_worker_data(ctx);
-    lp_handle *h = find_handle(ctx, w, hv);
-    if (!h)
-        return -1;
-    if (hout)
-        *hout = h;
-    *(lp_handle **)arg = h; /* every handle job starts with the handle */
+    *(lp_handle **)arg = h;
     run r;
     run_init(&r, ctx);
     if (!r.tmp)
@@ -1360,11 +1481,11 @@ static int run_on_handle(mesh_ctx *ctx, const mesh_value *hv, body_fn fn, void *
     return rc;
 }
 
-/* set_row_bounds(handle, names, values, bound="auto") */
-static int ep_set_row_bounds(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *ctx, mesh_value **result)
+/* names, values, bound ("auto" when nil) -> {updated} */
+static int set_row_bounds(mesh_ctx *ctx, lp_handle *h, const mesh_value *names, const mesh_value *values,
+                          const mesh_value *bv, mesh_value **result)
 {
-    bounds_job b = {.names = &args->u.a.items[1], .values = &args->u.a.items[2]};
-    const mesh_value *bv = &args->u.a.items[3];
+    bounds_job b = {.names = names, .values = values};
     if (bv->kind == MESH_STR) {
         static const char *const M[] = {"auto", "lower", "upper", "fixed"};
         b.bound = -1;
@@ -1374,10 +1495,17 @@ static int ep_set_row_bounds(const mesh_value *args, const mesh_value *kwargs, m
         if (b.bound < 0)
             return mesh_ctx_fail(ctx, "ValueError", "bound must be \"auto\", \"lower\", \"upper\" or \"fixed\"");
     }
-    if (run_on_handle(ctx, &args->u.a.items[0], bounds_body, &b, NULL) != 0)
+    if (run_on(ctx, h, bounds_body, &b) != 0)
         return -1;
     *result = updated_value(ctx, b.updated);
     return *result ? 0 : mesh_ctx_fail(ctx, "MemoryError", "out of memory");
+}
+
+/* set_row_bounds(handle, names, values, bound="auto") */
+static int ep_set_row_bounds(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_handle *h = find_handle(ctx, mesh_ctx_worker_data(ctx), &args->u.a.items[0]);
+    return h ? set_row_bounds(ctx, h, &args->u.a.items[1], &args->u.a.items[2], &args->u.a.items[3], result) : -1;
 }
 
 typedef struct {
@@ -1403,14 +1531,21 @@ static int obj_body(run *r, void *arg)
     return 0;
 }
 
-/* set_objective_coefficients(handle, names, values) */
-static int ep_set_obj(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *ctx, mesh_value **result)
+static int set_objective(mesh_ctx *ctx, lp_handle *h, const mesh_value *names, const mesh_value *values,
+                         mesh_value **result)
 {
-    obj_job b = {.names = &args->u.a.items[1], .values = &args->u.a.items[2]};
-    if (run_on_handle(ctx, &args->u.a.items[0], obj_body, &b, NULL) != 0)
+    obj_job b = {.names = names, .values = values};
+    if (run_on(ctx, h, obj_body, &b) != 0)
         return -1;
     *result = updated_value(ctx, b.updated);
     return *result ? 0 : mesh_ctx_fail(ctx, "MemoryError", "out of memory");
+}
+
+/* set_objective_coefficients(handle, names, values) */
+static int ep_set_obj(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_handle *h = find_handle(ctx, mesh_ctx_worker_data(ctx), &args->u.a.items[0]);
+    return h ? set_objective(ctx, h, &args->u.a.items[1], &args->u.a.items[2], result) : -1;
 }
 
 typedef struct {
@@ -1434,24 +1569,29 @@ static int hsolve_body(run *r, void *arg)
     if (j->used_warm && j->h->optimal && !o.simplex_set)
         o.simplex_meth = GLP_DUALP;
     int rc = lp_solve(r, P, &o, j->used_warm, &j->res);
-    if (!o.interior)
-        j->h->has_basis = true; /* also after a cancel: the next warm solve continues from it */
-    j->h->optimal = rc == 0 && !o.interior && strcmp(j->res.status, "optimal") == 0;
+    /* only a simplex on the problem itself changes its basis (also when cancelled: the next warm
+     * solve continues from where it stopped); the interior method and the MIP presolver work on
+     * copies and leave the basis as it was */
+    if (j->res.basis) {
+        j->h->has_basis = true;
+        j->h->optimal = rc == 0 && strcmp(j->res.status, "optimal") == 0;
+    }
     if (rc != 0)
         return -1;
     j->h->sol = j->res.sol;
+    j->h->status = j->res.status;
+    j->h->objective = j->res.objective;
     return 0;
 }
 
-/* solve_handle(handle, warm=true, options=nil) -> {status, objective, solve_time, warm} */
-static int ep_solve_handle(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *ctx, mesh_value **result)
+/* warm (true when nil), options -> {status, objective, solve_time, warm} */
+static int solve_lp(mesh_ctx *ctx, lp_handle *h, const mesh_value *wv, const mesh_value *options, mesh_value **result)
 {
     solve_opts o;
-    if (parse_options(ctx, &args->u.a.items[2], &o) != 0)
+    if (parse_options(ctx, options, &o, false) != 0)
         return -1;
-    const mesh_value *wv = &args->u.a.items[1];
     hsolve_job j = {.warm = wv->kind != MESH_BOOL || wv->u.b, .o = &o};
-    if (run_on_handle(ctx, &args->u.a.items[0], hsolve_body, &j, NULL) != 0)
+    if (run_on(ctx, h, hsolve_body, &j) != 0)
         return -1;
     mesh_arena *a = mesh_ctx_arena(ctx);
     mesh_value *m = solve_summary(a, &j.res);
@@ -1461,6 +1601,13 @@ static int ep_solve_handle(const mesh_value *args, const mesh_value *kwargs, mes
         return mesh_ctx_fail(ctx, "glpk.SolverError", "the problem was not solved to optimality: status %s", j.res.status);
     *result = m;
     return 0;
+}
+
+/* solve_handle(handle, warm=true, options=nil) -> {status, objective, solve_time, warm} */
+static int ep_solve_handle(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_handle *h = find_handle(ctx, mesh_ctx_worker_data(ctx), &args->u.a.items[0]);
+    return h ? solve_lp(ctx, h, &args->u.a.items[1], &args->u.a.items[2], result) : -1;
 }
 
 typedef struct {
@@ -1480,14 +1627,20 @@ static int get_body(run *r, void *arg)
     return g->out ? 0 : mesh_ctx_fail(r->ctx, "MemoryError", "out of memory");
 }
 
-static int ep_get(const mesh_value *args, mesh_ctx *ctx, mesh_value **result, bool cols)
+/* {name: table} of columns (cols) or rows whose names match filter (nil: all) */
+static int get_tables(mesh_ctx *ctx, lp_handle *h, bool cols, const mesh_value *f, mesh_value **result)
 {
-    const mesh_value *f = &args->u.a.items[1];
     get_job g = {.cols = cols, .filter = f->kind == MESH_STR ? f->u.s.ptr : NULL};
-    if (run_on_handle(ctx, &args->u.a.items[0], get_body, &g, NULL) != 0)
+    if (run_on(ctx, h, get_body, &g) != 0)
         return -1;
     *result = g.out;
     return 0;
+}
+
+static int ep_get(const mesh_value *args, mesh_ctx *ctx, mesh_value **result, bool cols)
+{
+    lp_handle *h = find_handle(ctx, mesh_ctx_worker_data(ctx), &args->u.a.items[0]);
+    return h ? get_tables(ctx, h, cols, &args->u.a.items[1], result) : -1;
 }
 
 static int ep_get_variables(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *ctx, mesh_value **result)
@@ -1509,6 +1662,9 @@ static int ep_release(const mesh_value *args, const mesh_value *kwargs, mesh_ctx
         lp_handle *h = *pp;
         if (hv->kind != MESH_INT || h->id != (uint64_t)hv->u.i)
             continue;
+        if (h->proxy_owned)
+            return mesh_ctx_fail(ctx, "glpk.HandleError", "handle %llu belongs to an LP proxy object: release the "
+                                 "reference instead", (unsigned long long)h->id);
         *pp = h->next;
         handle_free(h);
         mesh_arena *a = mesh_ctx_arena(ctx);
@@ -1519,6 +1675,200 @@ static int ep_release(const mesh_value *args, const mesh_value *kwargs, mesh_ctx
         return 0;
     }
     return mesh_ctx_fail(ctx, "glpk.HandleError", "unknown handle (never loaded, or already released)");
+}
+
+/* ---- LP objects (protocol section 9): solver.Load(model, data...) -> LP ----------------------
+ * An LP object owns one handle of the LP lane (proxy_owned, so the handle endpoints leave it
+ * alone) and is known by the handle's id, not by pointer: after a GLPK fatal error on the lane
+ * the handle stays in the list marked lost, and when the lane's thread has exited (kernel exit)
+ * the handle is gone - in both cases the object's methods or destructor find out by lookup. Every
+ * operation runs on the LP lane (the class's lane), where the handle's GLPK environment lives. */
+
+typedef struct {
+    uint64_t handle;
+} lp_object;
+
+static lp_handle *object_handle(mesh_ctx *ctx, mesh_object *self)
+{
+    const lp_object *lo = mesh_object_self(self);
+    glpk_worker *w = mesh_ctx_worker_data(ctx);
+    for (lp_handle *h = w->handles; h; h = h->next) {
+        if (h->id != lo->handle)
+            continue;
+        if (h->lost) {
+            mesh_ctx_fail(ctx, "glpk.HandleError", "this LP object is no longer valid: %s; load the model again",
+                          h->lost_reason);
+            return NULL;
+        }
+        return h;
+    }
+    mesh_ctx_fail(ctx, "glpk.HandleError", "the LP object's problem is gone (handle %llu)", (unsigned long long)lo->handle);
+    return NULL;
+}
+
+static void lp_destroy(void *self, void *worker_data)
+{
+    lp_object *lo = self;
+    if (worker_data)
+        free_handle(worker_data, lo->handle);
+    free(lo);
+}
+
+static int lp_set_row_bounds(mesh_object *self, const mesh_value *args, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_handle *h = object_handle(ctx, self);
+    return h ? set_row_bounds(ctx, h, &args->u.a.items[0], &args->u.a.items[1], &args->u.a.items[2], result) : -1;
+}
+
+static int lp_set_objective(mesh_object *self, const mesh_value *args, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_handle *h = object_handle(ctx, self);
+    return h ? set_objective(ctx, h, &args->u.a.items[0], &args->u.a.items[1], result) : -1;
+}
+
+static int lp_solve_method(mesh_object *self, const mesh_value *args, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_handle *h = object_handle(ctx, self);
+    return h ? solve_lp(ctx, h, &args->u.a.items[1], &args->u.a.items[0], result) : -1;
+}
+
+static int lp_variables(mesh_object *self, const mesh_value *args, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_handle *h = object_handle(ctx, self);
+    return h ? get_tables(ctx, h, true, &args->u.a.items[0], result) : -1;
+}
+
+static int lp_duals(mesh_object *self, const mesh_value *args, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_handle *h = object_handle(ctx, self);
+    return h ? get_tables(ctx, h, false, &args->u.a.items[0], result) : -1;
+}
+
+static int lp_status_attr(mesh_object *self, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_handle *h = object_handle(ctx, self);
+    if (!h)
+        return -1;
+    *result = mesh_v_str(mesh_ctx_arena(ctx), h->status ? h->status : "unsolved");
+    return *result ? 0 : mesh_ctx_fail(ctx, "MemoryError", "out of memory");
+}
+
+static int lp_objective_attr(mesh_object *self, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_handle *h = object_handle(ctx, self);
+    if (!h)
+        return -1;
+    *result = mesh_v_f64(mesh_ctx_arena(ctx), h->objective);
+    return *result ? 0 : mesh_ctx_fail(ctx, "MemoryError", "out of memory");
+}
+
+static int lp_rows_attr(mesh_object *self, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_handle *h = object_handle(ctx, self);
+    if (!h)
+        return -1;
+    *result = mesh_v_int(mesh_ctx_arena(ctx), glp_get_num_rows(h->P));
+    return *result ? 0 : mesh_ctx_fail(ctx, "MemoryError", "out of memory");
+}
+
+static int lp_columns_attr(mesh_object *self, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_handle *h = object_handle(ctx, self);
+    if (!h)
+        return -1;
+    *result = mesh_v_int(mesh_ctx_arena(ctx), glp_get_num_cols(h->P));
+    return *result ? 0 : mesh_ctx_fail(ctx, "MemoryError", "out of memory");
+}
+
+static const mesh_param P_LP_BOUNDS[] = {
+    {"names", MESH_T_STR_OR_ARRAY, true, "str (name or glob) | str[]"},
+    {"values", MESH_T_F64_VECTOR, true, NULL},
+    {"bound", MESH_T_STR, false, "str (auto|lower|upper|fixed)"},
+};
+static const mesh_param P_LP_OBJ[] = {
+    {"names", MESH_T_STR_OR_ARRAY, true, "str (name or glob) | str[]"},
+    {"values", MESH_T_F64_VECTOR, true, NULL},
+};
+static const mesh_param P_LP_SOLVE[] = {
+    {"options", MESH_T_MAP, false, "map"},
+    {"warm", MESH_T_BOOL, false, NULL},
+};
+static const mesh_param P_LP_FILTER[] = {
+    {"filter", MESH_T_STR, false, "str (name prefix or glob)"},
+};
+
+static const mesh_method LP_METHODS[] = {
+    {"SetRowBounds", P_LP_BOUNDS, 3, lp_set_row_bounds, "set row bounds (the row-bound rule in README) -> {updated}"},
+    {"SetObjectiveCoefficients", P_LP_OBJ, 2, lp_set_objective, "set objective coefficients of columns -> {updated}"},
+    {"Solve", P_LP_SOLVE, 2, lp_solve_method, "solve, warm from the last basis unless warm=false -> {status, objective, solve_time, warm}"},
+    {"Variables", P_LP_FILTER, 1, lp_variables, "{variable: table of index columns, value, reduced_cost}"},
+    {"Duals", P_LP_FILTER, 1, lp_duals, "{constraint: table of index columns, dual, activity}"},
+};
+
+static const mesh_attribute LP_ATTRS[] = {
+    {"Status", lp_status_attr, NULL},
+    {"Objective", lp_objective_attr, NULL},
+    {"Rows", lp_rows_attr, NULL},
+    {"Columns", lp_columns_attr, NULL},
+};
+
+static const mesh_class LP_CLASS = {
+    .name = "glpk.LP",
+    .lane = LANE_LP,
+    .thread_bound = true,
+    .methods = LP_METHODS,
+    .nmethods = sizeof LP_METHODS / sizeof LP_METHODS[0],
+    .attrs = LP_ATTRS,
+    .nattrs = sizeof LP_ATTRS / sizeof LP_ATTRS[0],
+    .destroy = lp_destroy,
+};
+
+/* solver.Load(model, data=nil, options=nil) -> a new LP object */
+static int solver_load(mesh_object *self, const mesh_value *args, mesh_ctx *ctx, mesh_value **result)
+{
+    lp_object *lo = malloc(sizeof *lo);
+    if (!lo)
+        return mesh_ctx_fail(ctx, "MemoryError", "out of memory");
+    lp_handle *h;
+    if (load_lp(ctx, &args->u.a.items[0], &args->u.a.items[1], &args->u.a.items[2], true, &h) != 0) {
+        free(lo);
+        return -1;
+    }
+    lo->handle = h->id;
+    mesh_object *o = mesh_object_new(&LP_CLASS, lo);
+    if (!o) {
+        free_handle(mesh_ctx_worker_data(ctx), h->id);
+        free(lo);
+        return mesh_ctx_fail(ctx, "MemoryError", "out of memory");
+    }
+    *result = mesh_v_object_take(mesh_ctx_arena(ctx), o);
+    return *result ? 0 : mesh_ctx_fail(ctx, "MemoryError", "out of memory");
+}
+
+static const mesh_param P_LOAD[] = {
+    {"model", MESH_T_STR, true, "str (GMPL text or path)"},
+    {"data", MESH_T_STR_OR_ARRAY, false, "str | str[] (GMPL data text or paths)"},
+    {"options", MESH_T_MAP, false, "map"},
+};
+
+static const mesh_method SOLVER_METHODS[] = {
+    {"Load", P_LOAD, 3, solver_load, "translate a GMPL model (+ data) into an LP object kept in the kernel"},
+};
+
+/* The root has no state of its own; Load runs on the LP lane, where the new problem must live. */
+static const mesh_class SOLVER_CLASS = {
+    .name = "glpk.Solver",
+    .lane = LANE_LP,
+    .methods = SOLVER_METHODS,
+    .nmethods = 1,
+};
+
+int glpk_proxies_export(mesh_proxy *px)
+{
+    mesh_object *solver = mesh_object_new(&SOLVER_CLASS, NULL);
+    int rc = solver ? mesh_proxy_export_object(px, "solver", solver) : -1;
+    mesh_object_unref(solver);
+    return rc;
 }
 
 /* ---- registration ------------------------------------------------------------------------ */
@@ -1559,18 +1909,18 @@ int glpk_endpoints_register(mesh_dispatch *d, bool glpk_tls)
     const mesh_endpoint eps[] = {
         {"solve", P_SOLVE, N(P_SOLVE),
          "Translate and solve a GMPL model; returns status, objective, variables, constraints and the CSV tables the model wrote.",
-         ep_solve, glpk_tls ? LANE_GENERAL : LANE_LP},
-        {"load", P_SOLVE, N(P_SOLVE), "Translate a GMPL model and keep it as an LP handle.", ep_load, LANE_LP},
+         ep_solve, glpk_tls ? LANE_GENERAL : LANE_LP, NULL, NULL},
+        {"load", P_SOLVE, N(P_SOLVE), "Translate a GMPL model and keep it as an LP handle.", ep_load, LANE_LP, NULL, NULL},
         {"set_row_bounds", P_BOUNDS, N(P_BOUNDS), "Set row bounds of a loaded LP (rule in README).",
-         ep_set_row_bounds, LANE_LP},
+         ep_set_row_bounds, LANE_LP, NULL, NULL},
         {"set_objective_coefficients", P_OBJ, N(P_OBJ), "Set objective coefficients of columns of a loaded LP.",
-         ep_set_obj, LANE_LP},
+         ep_set_obj, LANE_LP, NULL, NULL},
         {"solve_handle", P_HSOLVE, N(P_HSOLVE), "Solve a loaded LP, warm-started from its last basis by default.",
-         ep_solve_handle, LANE_LP},
+         ep_solve_handle, LANE_LP, NULL, NULL},
         {"get_variables", P_GET, N(P_GET), "Variable values and reduced costs of a loaded LP, as tables.",
-         ep_get_variables, LANE_LP},
-        {"get_duals", P_GET, N(P_GET), "Row duals and activities of a loaded LP, as tables.", ep_get_duals, LANE_LP},
-        {"release", P_HANDLE, N(P_HANDLE), "Free a loaded LP.", ep_release, LANE_LP},
+         ep_get_variables, LANE_LP, NULL, NULL},
+        {"get_duals", P_GET, N(P_GET), "Row duals and activities of a loaded LP, as tables.", ep_get_duals, LANE_LP, NULL, NULL},
+        {"release", P_HANDLE, N(P_HANDLE), "Free a loaded LP.", ep_release, LANE_LP, NULL, NULL},
     };
     for (size_t i = 0; i < N(eps); i++)
         if (mesh_dispatch_add(d, &eps[i]) != 0)

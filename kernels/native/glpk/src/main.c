@@ -60,8 +60,11 @@ int main(int argc, char **argv)
 
     mesh_dispatch d;
     mesh_dispatch_init(&d);
-    if (glpk_endpoints_register(&d, tls) != 0 || conformance_endpoints_register(&d) != 0) {
+    mesh_proxy *px = mesh_proxy_new(cfg.kernel_id);
+    if (!px || glpk_endpoints_register(&d, tls) != 0 || conformance_endpoints_register(&d) != 0 ||
+        glpk_proxies_export(px) != 0 || conformance_objects_export(px) != 0 || mesh_proxy_register(px, &d) != 0) {
         fprintf(stderr, "mesh-glpk-kernel: cannot register endpoints\n");
+        mesh_proxy_free(px);
         mesh_dispatch_free(&d);
         glpk_endpoints_fini();
         mesh_config_free(&cfg);
@@ -88,8 +91,11 @@ int main(int argc, char **argv)
         .max_queue = (size_t)env_long("MESH_MAX_QUEUE", 10000),
         /* section 3 says 10 s; tests shorten it */
         .registration_timeout = (double)env_long("MESH_REGISTRATION_TIMEOUT", 10),
+        .proxy = px,
     };
     int code = mesh_kernel_run(&cfg, &d, &opt);
+    /* after the kernel: its lanes' threads are gone, so objects left now free only themselves */
+    mesh_proxy_free(px);
     mesh_dispatch_free(&d);
     glpk_endpoints_fini();
     mesh_config_free(&cfg);

@@ -1,7 +1,7 @@
 /* test_kernel.c - integration tests against the real mesh-glpk-kernel process.
  *
  * Usage: test_kernel GROUP   (protocol | glpk_examples | warm_start | tables | faults | fuzz |
- *                             lifecycle | cancel | valgrind)
+ *                             lifecycle | cancel | proxy | valgrind | valgrind_proxy)
  * Each group starts its own kernel(s) through the test manager in client.c. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -157,7 +157,9 @@ static void protocol_group(void)
     const char *expect[] = {"solve", "load", "set_row_bounds", "set_objective_coefficients", "solve_handle",
                             "get_variables", "get_duals", "release", "echo", "add", "concat", "sum_array",
                             "scale", "transpose", "make_table", "table_echo", "fail", "sleep", "progress",
-                            "log", "order", "pid"};
+                            "log", "order", "pid", "mesh.root", "mesh.call", "mesh.call_method", "mesh.get_attr",
+                            "mesh.set_attr", "mesh.get_item", "mesh.set_item", "mesh.deref", "mesh.release",
+                            "mesh.objects"};
     CHECK(eps && eps->u.a.n == sizeof expect / sizeof expect[0], "endpoint count %u", eps ? eps->u.a.n : 0);
     for (size_t i = 0; eps && i < sizeof expect / sizeof expect[0]; i++) {
         bool found = false;
@@ -538,11 +540,13 @@ static char *key_of_name(const char *name)
     return out;
 }
 
-static int glpsol_solution(const char *model, const char *dir, named *cols, named *rows, double *obj, bool *mip)
+/* glpsol's solution of `model` (with its data section) and `extra` options ("" or "--nopresol"). */
+static int glpsol_solution(const char *model, const char *extra, const char *dir, named *cols, named *rows,
+                           double *obj, bool *mip)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' --nopresol -m '%s' --wglp p.glp -w s.sol > glpsol.out 2>&1", dir,
-             GLPSOL_BIN, model);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s -m '%s' --wglp p.glp -w s.sol > glpsol.out 2>&1", dir,
+             GLPSOL_BIN, extra, model);
     if (system(cmd) != 0)
         return -1;
     char path[512];
@@ -652,6 +656,9 @@ static int compare_tables(const char *model, const mesh_value *tables, const nam
     return compared;
 }
 
+/* Every column's value and reduced cost, every row's activity and dual, as glpsol computes them:
+ * the kernel's default solve against plain glpsol (both use GLPK's presolver), and
+ * presolve: false against glpsol --nopresol. */
 static void glpk_examples_group(void)
 {
     tk k;
@@ -659,38 +666,43 @@ static void glpk_examples_group(void)
     const char *models[] = {"transp", "diet", "stigler", "egypt", "prod", "plan", "dist", "gap", "fctp"};
     char dir[] = "/tmp/mesh-glpsol-XXXXXX";
     REQUIRE(mkdtemp(dir), "tmp dir");
-    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
-        mesh_arena *a = mesh_arena_new();
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s.mod", GLPK_EXAMPLES, models[i]);
-        named cols, rows;
-        double obj = NAN;
-        bool mip;
-        REQUIRE(glpsol_solution(path, dir, &cols, &rows, &obj, &mip) == 0, "glpsol on %s", models[i]);
-        mesh_message m;
-        double t0 = test_now();
-        int rc = tk_call(&k, "solve", arr(a, 1, S(path)), NULL, 60, &m);
-        double dt = test_now() - t0;
-        CHECK(rc == 0, "%s: call", models[i]);
-        const mesh_value *r = rc == 0 ? result_of(&m) : NULL;
-        CHECK(r, "%s: solve failed: %s", models[i], rc == 0 ? error_text(&m) : "no reply");
-        if (r) {
-            CHECK(strcmp(mstr(r, "status"), "optimal") == 0, "%s: status %s", models[i], mstr(r, "status"));
-            double kobj = mget(r, "objective")->u.f64;
-            CHECK(close_to(kobj, obj, 1e-9), "%s: objective %.17g, glpsol %.17g", models[i], kobj, obj);
-            int nc = compare_tables(models[i], mget(r, "variables"), &cols, false, mip);
-            int nr = mip ? 0 : compare_tables(models[i], mget(r, "constraints"), &rows, true, mip);
-            printf("%-8s %s objective %.10g: %d columns%s, %d rows compared (%.2f s)\n", models[i], mip ? "MIP" : "LP ",
-                   kobj, nc, mip ? " (values)" : " (values, reduced costs)", nr, dt);
-            CHECK(log_contains(&m, "OPTIMAL"), "%s: solver log captured", models[i]);
+    for (int presolve = 1; presolve >= 0; presolve--) {
+        for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+            mesh_arena *a = mesh_arena_new();
+            char path[512], what[64];
+            snprintf(path, sizeof path, "%s/%s.mod", GLPK_EXAMPLES, models[i]);
+            snprintf(what, sizeof what, "%s%s", models[i], presolve ? "" : " (no presolve)");
+            named cols, rows;
+            double obj = NAN;
+            bool mip;
+            REQUIRE(glpsol_solution(path, presolve ? "" : "--nopresol", dir, &cols, &rows, &obj, &mip) == 0,
+                    "glpsol on %s", what);
+            mesh_message m;
+            double t0 = test_now();
+            mesh_value *kwargs = presolve ? NULL : kw(a, 1, "options", kw(a, 1, "presolve", B(false)));
+            int rc = tk_call(&k, "solve", arr(a, 1, S(path)), kwargs, 60, &m);
+            double dt = test_now() - t0;
+            CHECK(rc == 0, "%s: call", what);
+            const mesh_value *r = rc == 0 ? result_of(&m) : NULL;
+            CHECK(r, "%s: solve failed: %s", what, rc == 0 ? error_text(&m) : "no reply");
+            if (r) {
+                CHECK(strcmp(mstr(r, "status"), "optimal") == 0, "%s: status %s", what, mstr(r, "status"));
+                double kobj = mget(r, "objective")->u.f64;
+                CHECK(close_to(kobj, obj, 1e-9), "%s: objective %.17g, glpsol %.17g", what, kobj, obj);
+                int nc = compare_tables(what, mget(r, "variables"), &cols, false, mip);
+                int nr = mip ? 0 : compare_tables(what, mget(r, "constraints"), &rows, true, mip);
+                printf("%-22s %s objective %.10g: %d columns%s, %d rows compared (%.2f s)\n", what, mip ? "MIP" : "LP ",
+                       kobj, nc, mip ? " (values)" : " (values, reduced costs)", nr, dt);
+                CHECK(log_contains(&m, mip ? "INTEGER OPTIMAL SOLUTION FOUND" : "OPTIMAL"), "%s: solver log captured", what);
+            }
+            if (strcmp(models[i], "stigler") == 0 && rc == 0)
+                CHECK(log_contains(&m, "MINIMUM COST ANNUAL DIET"), "stigler: the model's printf output is in the log");
+            if (rc == 0)
+                mesh_message_free(&m);
+            named_free(&cols);
+            named_free(&rows);
+            mesh_arena_free(a);
         }
-        if (strcmp(models[i], "stigler") == 0 && rc == 0)
-            CHECK(log_contains(&m, "MINIMUM COST ANNUAL DIET"), "stigler: the model's printf output is in the log");
-        if (rc == 0)
-            mesh_message_free(&m);
-        named_free(&cols);
-        named_free(&rows);
-        mesh_arena_free(a);
     }
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -999,21 +1011,29 @@ static void faults_group(void)
                       "glpk.ModelError", "check");
     expect_task_error(&k, "bad option", "solve", arr(a, 1, S(GLPK_EXAMPLES "/transp.mod")),
                       kw(a, 1, "options", kw(a, 1, "method", S("magic"))), "ValueError", "method");
-    /* infeasible and unbounded LPs are results, and errors with require_optimal */
+    /* infeasible and unbounded LPs are results (with the default presolver and without it), and
+     * errors with require_optimal; a MIP whose relaxation is unbounded or infeasible likewise */
     mesh_message m;
-    const mesh_value *r = call_ok(&k, &m, "solve", arr(a, 1, S("var x >= 0; minimize z: x; s.t. c: x <= -1; end;")), NULL);
-    CHECK(r && strcmp(mstr(r, "status"), "infeasible") == 0, "infeasible status: %s", r ? mstr(r, "status") : "-");
-    if (m.content)
-        mesh_message_free(&m);
-    r = call_ok(&k, &m, "solve", arr(a, 1, S("var x >= 0; maximize z: x; s.t. c: x >= 1; end;")), NULL);
-    CHECK(r && strcmp(mstr(r, "status"), "unbounded") == 0, "unbounded status: %s", r ? mstr(r, "status") : "-");
-    if (m.content)
-        mesh_message_free(&m);
-    r = call_ok(&k, &m, "solve", arr(a, 1, S("var x >= 0; minimize z: x; s.t. c: x <= -1; end;")),
-                kw(a, 1, "options", kw(a, 1, "presolve", B(true))));
-    CHECK(r && strcmp(mstr(r, "status"), "infeasible") == 0, "infeasible with presolve: %s", r ? mstr(r, "status") : "-");
-    if (m.content)
-        mesh_message_free(&m);
+    const mesh_value *r;
+    struct {
+        const char *model;
+        bool presolve;
+        const char *status;
+    } st[] = {
+        {"var x >= 0; minimize z: x; s.t. c: x <= -1; end;", false, "infeasible"},
+        {"var x >= 0; maximize z: x; s.t. c: x >= 1; end;", false, "unbounded"},
+        {"var x >= 0; minimize z: x; s.t. c: x <= -1; end;", true, "infeasible"},
+        {"var x >= 0; maximize z: x; s.t. c: x >= 1; end;", true, "unbounded"},
+        {"var x >= 0, integer; minimize z: x; s.t. c: x <= -1; end;", true, "infeasible"},
+        {"var x >= 0, integer; maximize z: x; s.t. c: x >= 1; end;", true, "unbounded"},
+    };
+    for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
+        r = call_ok(&k, &m, "solve", arr(a, 1, S(st[i].model)), kw(a, 1, "options", kw(a, 1, "presolve", B(st[i].presolve))));
+        CHECK(r && strcmp(mstr(r, "status"), st[i].status) == 0, "%s (presolve %d): status %s, expected %s", st[i].model,
+              st[i].presolve, r ? mstr(r, "status") : "-", st[i].status);
+        if (m.content)
+            mesh_message_free(&m);
+    }
     expect_task_error(&k, "infeasible, required", "solve", arr(a, 1, S("var x >= 0; minimize z: x; s.t. c: x <= -1; end;")),
                       kw(a, 1, "options", kw(a, 1, "require_optimal", B(true))), "glpk.SolverError", "infeasible");
     /* GLPK's fatal error handler (memory limit) on the general lane */
@@ -1547,6 +1567,391 @@ static void cancel_group(void)
 }
 
 /* ======================================================================================== */
+/* proxies (protocol section 9): LP objects, the conformance objects, errors, lifetimes       */
+/* ======================================================================================== */
+
+/* A reference from a reply, copied into a so that it outlives the reply. */
+static mesh_value *ref_copy(mesh_arena *a, const mesh_value *v)
+{
+    if (!v || v->kind != MESH_EXT || v->u.ext.type != 3)
+        return NULL;
+    mesh_value *c = mesh_arena_alloc(a, sizeof *c);
+    uint8_t *d = mesh_arena_alloc(a, v->u.ext.len + 1);
+    memcpy(d, v->u.ext.data, v->u.ext.len);
+    *c = *v;
+    c->u.ext.data = d;
+    return c;
+}
+
+/* A reference built by hand: ext 3 [id, type_name, kernel_id]. */
+static mesh_value *ref_make(mesh_arena *a, uint64_t id, const char *type, const char *kernel)
+{
+    mesh_value *payload = arr(a, 3, mesh_v_uint(a, id), S(type), S(kernel));
+    mesh_encoder e;
+    mesh_encoder_init(&e);
+    e.inline_all = true;
+    mesh_encode(&e, payload);
+    mesh_value *v = mesh_arena_alloc(a, sizeof *v);
+    uint8_t *d = mesh_arena_alloc(a, e.size);
+    memcpy(d, e.data, e.size);
+    v->kind = MESH_EXT;
+    v->u.ext.type = 3;
+    v->u.ext.data = d;
+    v->u.ext.len = (uint32_t)e.size;
+    mesh_encoder_destroy(&e);
+    return v;
+}
+
+static uint64_t ref_id(const mesh_value *v)
+{
+    if (!v || v->kind != MESH_EXT || v->u.ext.type != 3)
+        return 0;
+    mesh_arena *t = mesh_arena_new();
+    mesh_value *x = NULL;
+    mesh_decode_error err;
+    uint64_t id = 0;
+    if (mesh_decode(t, v->u.ext.data, v->u.ext.len, NULL, &x, &err) == MESH_DECODE_OK && x->kind == MESH_ARRAY &&
+        x->u.a.n == 3)
+        id = x->u.a.items[0].kind == MESH_UINT ? x->u.a.items[0].u.u : (uint64_t)x->u.a.items[0].u.i;
+    mesh_arena_free(t);
+    return id;
+}
+
+static mesh_value *root_ref(tk *k, mesh_arena *a, const char *name)
+{
+    mesh_message m;
+    mesh_value *r = ref_copy(a, call_ok(k, &m, "mesh.root", arr(a, 1, S(name)), NULL));
+    if (m.content)
+        mesh_message_free(&m);
+    CHECK(r, "mesh.root(%s) returns a reference", name);
+    return r;
+}
+
+/* target.name(*args, **kwargs) that must succeed; the result lives until *m is freed. */
+static const mesh_value *method_ok(tk *k, mesh_message *m, mesh_value *target, const char *name, mesh_value *args,
+                                   mesh_value *kwargs)
+{
+    mesh_arena *a = mesh_arena_new();
+    const mesh_value *r = call_ok(k, m, "mesh.call_method",
+                                  arr(a, 4, target, S(name), args ? args : arr(a, 0), kwargs ? kwargs : mesh_v_map(a, 0)), NULL);
+    mesh_arena_free(a);
+    return r;
+}
+
+/* A new object of an exported type (a reference copied into a). */
+static mesh_value *construct(tk *k, mesh_arena *a, mesh_value *type, mesh_value *args, mesh_value *kwargs)
+{
+    mesh_message m;
+    mesh_value *r = ref_copy(a, call_ok(k, &m, "mesh.call", arr(a, 3, type, args ? args : arr(a, 0),
+                                                                 kwargs ? kwargs : mesh_v_map(a, 0)), NULL));
+    if (m.content)
+        mesh_message_free(&m);
+    return r;
+}
+
+static const mesh_value *attr_ok(tk *k, mesh_message *m, mesh_value *target, const char *name)
+{
+    mesh_arena *a = mesh_arena_new();
+    const mesh_value *r = call_ok(k, m, "mesh.get_attr", arr(a, 2, target, S(name)), NULL);
+    mesh_arena_free(a);
+    return r;
+}
+
+static int64_t live_objects(tk *k)
+{
+    mesh_arena *a = mesh_arena_new();
+    mesh_message m;
+    const mesh_value *r = call_ok(k, &m, "mesh.objects", arr(a, 0), NULL);
+    int64_t n = r ? mint(r, "objects", -1) : -1;
+    if (m.content)
+        mesh_message_free(&m);
+    mesh_arena_free(a);
+    return n;
+}
+
+static void release_refs(tk *k, int n, ...)
+{
+    mesh_arena *a = mesh_arena_new();
+    mesh_value *ids = mesh_v_array(a, (uint32_t)n);
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        mesh_array_push(a, ids, mesh_v_uint(a, ref_id(va_arg(ap, const mesh_value *))));
+    va_end(ap);
+    mesh_message m;
+    call_ok(k, &m, "mesh.release", arr(a, 1, ids), NULL);
+    if (m.content)
+        mesh_message_free(&m);
+    mesh_arena_free(a);
+}
+
+/* A proxy operation that must fail with `code`, as a rejected submit or as the task's error. */
+static void op_fails(tk *k, const char *what, const char *op, mesh_value *args, int code, const char *needle)
+{
+    mesh_message m;
+    if (tk_call(k, op, args, NULL, 60, &m) != 0) {
+        CHECK(false, "%s: no reply", what);
+        return;
+    }
+    const char *msg = mstr(m.content, "error.message");
+    int64_t got = mint(m.content, "error.code", -1);
+    CHECK(got == code && msg && (!needle || strstr(msg, needle)), "%s: expected code %d%s%s, got %s", what, code,
+          needle ? " mentioning " : "", needle ? needle : "", error_text(&m));
+    printf("  %-34s -> %lld %s: %.150s\n", what, (long long)got, mstr(m.content, "error.type"), msg ? msg : "?");
+    mesh_message_free(&m);
+}
+
+/* Polls mesh.objects (which also renews this session's lease) until it reaches `want`. */
+static double wait_objects(tk *k, int64_t want, double timeout, int64_t *got)
+{
+    double t0 = test_now();
+    while ((*got = live_objects(k)) != want && test_now() - t0 < timeout)
+        nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    return test_now() - t0;
+}
+
+/* What the proxy group and its valgrind run share: an LP loaded, modified and re-solved through
+ * its proxy, with the same results as the task endpoints. */
+static void lp_object_case(tk *k, mesh_arena *a)
+{
+    mesh_message m;
+    mesh_value *solver = root_ref(k, a, "solver");
+    REQUIRE(solver, "solver root");
+    mesh_value *lp = ref_copy(a, method_ok(k, &m, solver, "Load", arr(a, 2, S(MESH_TEST_MODELS "/warm.mod"),
+                                                                       S(MESH_TEST_MODELS "/warm.dat")), NULL));
+    if (m.content)
+        mesh_message_free(&m);
+    REQUIRE(lp, "solver.Load returns a reference");
+    const mesh_value *r = attr_ok(k, &m, lp, "Rows");
+    CHECK(r && r->kind == MESH_INT && r->u.i == 6, "LP.Rows");
+    if (m.content)
+        mesh_message_free(&m);
+    r = attr_ok(k, &m, lp, "columns"); /* case and underscores are ignored */
+    CHECK(r && r->kind == MESH_INT && r->u.i == 4, "LP.Columns");
+    if (m.content)
+        mesh_message_free(&m);
+    r = attr_ok(k, &m, lp, "Status");
+    CHECK(r && r->kind == MESH_STR && strcmp(r->u.s.ptr, "unsolved") == 0, "LP.Status before solving");
+    if (m.content)
+        mesh_message_free(&m);
+
+    r = method_ok(k, &m, lp, "Solve", NULL, NULL);
+    CHECK(r && strcmp(mstr(r, "status"), "optimal") == 0 && !mget(r, "warm")->u.b, "first Solve: cold, optimal");
+    double first = r ? mget(r, "objective")->u.f64 : NAN;
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(k, &m, "solve", arr(a, 2, S(MESH_TEST_MODELS "/warm.mod"), S(MESH_TEST_MODELS "/warm.dat")),
+                kw(a, 1, "options", kw(a, 1, "presolve", B(false))));
+    CHECK(r && close_to(mget(r, "objective")->u.f64, first, 1e-12), "LP.Solve equals the solve endpoint");
+    if (m.content)
+        mesh_message_free(&m);
+    r = attr_ok(k, &m, lp, "Objective");
+    CHECK(r && r->kind == MESH_F64 && r->u.f64 == first, "LP.Objective after Solve");
+    if (m.content)
+        mesh_message_free(&m);
+
+    /* rows as a positional array, values by name; the snake_case spelling finds SetRowBounds */
+    r = method_ok(k, &m, lp, "set_row_bounds", arr(a, 1, arr(a, 2, S("capacity[r1]"), S("capacity[r2]"))),
+                  kw(a, 1, "values", arr(a, 2, F(31.5), F(61.25))));
+    CHECK(r && mint(r, "updated", 0) == 2, "SetRowBounds updated 2 rows");
+    if (m.content)
+        mesh_message_free(&m);
+    r = method_ok(k, &m, lp, "Solve", NULL, NULL);
+    CHECK(r && strcmp(mstr(r, "status"), "optimal") == 0 && mget(r, "warm")->u.b, "second Solve: warm, optimal");
+    double warm = r ? mget(r, "objective")->u.f64 : NAN;
+    if (m.content)
+        mesh_message_free(&m);
+    char *changed = warm_data(31.5, 61.25);
+    r = call_ok(k, &m, "solve", arr(a, 2, S(MESH_TEST_MODELS "/warm.mod"), S(changed)), NULL);
+    CHECK(r && close_to(mget(r, "objective")->u.f64, warm, 1e-9), "warm LP.Solve equals a cold solve of the changed data");
+    if (m.content)
+        mesh_message_free(&m);
+    free(changed);
+    r = method_ok(k, &m, lp, "Variables", NULL, NULL);
+    const mesh_value *make = r ? mesh_map_get(r, "make") : NULL;
+    CHECK(make && make->kind == MESH_TABLE && make->u.t.nrows == 4, "LP.Variables: the make table");
+    if (m.content)
+        mesh_message_free(&m);
+    r = method_ok(k, &m, lp, "Duals", arr(a, 1, S("capacity")), NULL);
+    CHECK(r && mesh_map_get(r, "capacity") && !mesh_map_get(r, "balance"), "LP.Duals(filter)");
+    if (m.content)
+        mesh_message_free(&m);
+    r = method_ok(k, &m, lp, "SetObjectiveCoefficients", arr(a, 2, S("make[c]"), arr(a, 1, F(9.5))), NULL);
+    CHECK(r && mint(r, "updated", 0) == 1, "SetObjectiveCoefficients");
+    if (m.content)
+        mesh_message_free(&m);
+    r = method_ok(k, &m, lp, "Solve", NULL, kw(a, 2, "warm", B(false), "options", kw(a, 1, "msg_level", S("off"))));
+    CHECK(r && !mget(r, "warm")->u.b && mget(r, "objective")->u.f64 > warm, "cold Solve with a higher profit");
+    if (m.content)
+        mesh_message_free(&m);
+    release_refs(k, 2, lp, solver);
+    op_fails(k, "LP after release", "mesh.call_method", arr(a, 4, lp, S("Solve"), arr(a, 0), mesh_v_map(a, 0)),
+             MESH_PROXY_UNKNOWN_OBJECT, "released");
+}
+
+static void proxy_group(void)
+{
+    static const char *const env[] = {"MESH_PROXY_LEASE=2", "MESH_RESULT_TTL=1", NULL};
+    tk k;
+    REQUIRE(start(&k, env) == 0, "start");
+    mesh_arena *a = mesh_arena_new();
+    mesh_message m;
+    CHECK(live_objects(&k) == 0, "the table starts empty");
+
+    lp_object_case(&k, a);
+    CHECK(live_objects(&k) == 0, "releasing the LP and the solver empties the table");
+
+    /* errors, each with its reserved code */
+    mesh_value *solver = root_ref(&k, a, "solver");
+    mesh_value *lp = ref_copy(a, method_ok(&k, &m, solver, "Load", arr(a, 1, S(GLPK_EXAMPLES "/transp.mod")), NULL));
+    if (m.content)
+        mesh_message_free(&m);
+    REQUIRE(lp, "Load transp");
+    mesh_value *none = arr(a, 0), *nokw = mesh_v_map(a, 0);
+    const mesh_value *r0;
+    op_fails(&k, "unknown method", "mesh.call_method", arr(a, 4, lp, S("Optimize"), none, nokw), MESH_PROXY_UNKNOWN_MEMBER,
+             "Optimize");
+    op_fails(&k, "unknown attribute", "mesh.get_attr", arr(a, 2, lp, S("Gap")), MESH_PROXY_UNKNOWN_MEMBER, "Gap");
+    op_fails(&k, "method read as attribute", "mesh.get_attr", arr(a, 2, lp, S("Solve")), MESH_PROXY_UNKNOWN_MEMBER,
+             "method");
+    op_fails(&k, "read-only attribute", "mesh.set_attr", arr(a, 3, lp, S("Status"), S("optimal")),
+             MESH_PROXY_UNKNOWN_MEMBER, "read-only");
+    op_fails(&k, "wrong argument type", "mesh.call_method",
+             arr(a, 4, lp, S("SetRowBounds"), arr(a, 2, S("supply*"), S("fifty")), nokw), MESH_BAD_ARGUMENTS, "values");
+    op_fails(&k, "surplus argument", "mesh.call_method", arr(a, 4, lp, S("Variables"), arr(a, 2, S("x"), S("y")), nokw),
+             MESH_BAD_ARGUMENTS, "Variables");
+    op_fails(&k, "missing argument", "mesh.call_method", arr(a, 4, solver, S("Load"), none, nokw), MESH_BAD_ARGUMENTS,
+             "model");
+    op_fails(&k, "underscore name", "mesh.get_attr", arr(a, 2, lp, S("__class__")), MESH_PROXY_FORBIDDEN, "'_'");
+    op_fails(&k, "System.Object member", "mesh.call_method", arr(a, 4, lp, S("GetType"), none, nokw),
+             MESH_PROXY_FORBIDDEN, "System.Object");
+    op_fails(&k, "deref of an LP", "mesh.deref", arr(a, 1, lp), MESH_PROXY_NOT_DATA, "glpk.LP");
+    op_fails(&k, "calling an instance", "mesh.call", arr(a, 3, lp, none, nokw), MESH_PROXY_FORBIDDEN, "cannot be called");
+    op_fails(&k, "not exported", "mesh.root", arr(a, 1, S("os")), MESH_PROXY_NOT_EXPORTED, "solver");
+    op_fails(&k, "unknown object id", "mesh.call_method",
+             arr(a, 4, ref_make(a, 987654, "glpk.LP", k.kernel_id), S("Solve"), none, nokw), MESH_PROXY_UNKNOWN_OBJECT,
+             "987654");
+    op_fails(&k, "another kernel's reference", "mesh.call_method",
+             arr(a, 4, ref_make(a, ref_id(lp), "glpk.LP", "elsewhere"), S("Solve"), none, nokw),
+             MESH_PROXY_UNKNOWN_OBJECT, "elsewhere");
+    mesh_value bad = *lp;
+    bad.u.ext.len = 1;
+    op_fails(&k, "malformed reference", "mesh.get_attr", arr(a, 2, &bad, S("Rows")), MESH_BAD_ARGUMENTS, "malformed");
+    op_fails(&k, "target not a reference", "mesh.get_attr", arr(a, 2, S("lp"), S("Rows")), MESH_BAD_ARGUMENTS, "target");
+    op_fails(&k, "bad release ids", "mesh.release", arr(a, 1, arr(a, 1, I(-3))), MESH_BAD_ARGUMENTS, "non-negative");
+    /* ids nobody holds (0 included, which no object ever gets) are ignored */
+    call_ok(&k, &m, "mesh.release", arr(a, 1, arr(a, 3, I(0), I(987654), I(0))), NULL);
+    if (m.content)
+        mesh_message_free(&m);
+    r0 = attr_ok(&k, &m, lp, "Rows");
+    CHECK(r0 && r0->kind == MESH_INT, "releasing ids nobody holds leaves the LP alone");
+    if (m.content)
+        mesh_message_free(&m);
+    /* the handle endpoints leave an LP object's handle alone (handles count loads: this is the 2nd) */
+    expect_task_error(&k, "handle of an LP object", "solve_handle", arr(a, 1, I(2)), NULL, "glpk.HandleError", "proxy");
+    /* a reference passed to an ordinary endpoint comes back as a reference: one more count */
+    const mesh_value *r = call_ok(&k, &m, "echo", arr(a, 1, arr(a, 2, lp, I(7))), NULL);
+    CHECK(r && r->kind == MESH_ARRAY && ref_id(&r->u.a.items[0]) == ref_id(lp), "echo(lp) returns the same object");
+    if (m.content)
+        mesh_message_free(&m);
+    release_refs(&k, 1, lp);
+    r = attr_ok(&k, &m, lp, "Status");
+    CHECK(r, "still held once after one release");
+    if (m.content)
+        mesh_message_free(&m);
+    release_refs(&k, 2, lp, solver);
+    CHECK(live_objects(&k) == 0, "table empty");
+
+    /* the conformance object graph: references as positional and named arguments */
+    mesh_value *Policy = root_ref(&k, a, "Policy"), *Records = root_ref(&k, a, "Records");
+    mesh_value *Calculator = root_ref(&k, a, "Calculator"), *Counter = root_ref(&k, a, "Counter");
+    mesh_value *pol = construct(&k, a, Policy, arr(a, 1, F(0.25)), NULL);
+    mesh_value *rec = construct(&k, a, Records, arr(a, 1, arr(a, 3, F(10), F(20), F(30))), NULL);
+    mesh_value *calc = construct(&k, a, Calculator, NULL, kw(a, 2, "records", rec, "policy", pol));
+    REQUIRE(pol && rec && calc, "Policy, Records, Calculator");
+    r = method_ok(&k, &m, calc, "run", NULL, NULL);
+    CHECK(r && r->kind == MESH_F64 && r->u.f64 == 15.0, "Calculator.run = 0.25 * 60");
+    if (m.content)
+        mesh_message_free(&m);
+    op_fails(&k, "argument of the wrong class", "mesh.call", arr(a, 3, Calculator, arr(a, 2, pol, pol), nokw),
+             MESH_BAD_ARGUMENTS, "records");
+    r = attr_ok(&k, &m, calc, "policy");
+    CHECK(r && ref_id(r) == ref_id(pol), "Calculator.policy is the same Policy object");
+    if (m.content)
+        mesh_message_free(&m);
+    release_refs(&k, 1, pol); /* the count from calc.policy */
+    release_refs(&k, 1, pol); /* the client's own: the Calculator still holds the Policy */
+    r = method_ok(&k, &m, calc, "run", NULL, NULL);
+    CHECK(r && r->kind == MESH_F64 && r->u.f64 == 15.0, "the Calculator keeps its Policy alive");
+    if (m.content)
+        mesh_message_free(&m);
+    r = attr_ok(&k, &m, calc, "policy");
+    uint64_t again = r ? ref_id(r) : 0;
+    CHECK(again && again != ref_id(pol), "handed out again under a new id (ids are never reused)");
+    if (m.content)
+        mesh_message_free(&m);
+    mesh_value *counter = construct(&k, a, Counter, arr(a, 1, I(5)), NULL);
+    op_fails(&k, "type as a result", "mesh.call_method", arr(a, 4, counter, S("machinery"), none, nokw),
+             MESH_PROXY_FORBIDDEN, "type");
+    op_fails(&k, "members of a type", "mesh.get_attr", arr(a, 2, Counter, S("value")), MESH_PROXY_FORBIDDEN, "type");
+    mesh_value *store = root_ref(&k, a, "store");
+    call_ok(&k, &m, "mesh.set_item", arr(a, 3, store, S("n"), I(7)), NULL);
+    if (m.content)
+        mesh_message_free(&m);
+    r = call_ok(&k, &m, "mesh.deref", arr(a, 1, store), NULL);
+    CHECK(r && r->kind == MESH_MAP && mint(r, "n", 0) == 7, "deref(store)");
+    if (m.content)
+        mesh_message_free(&m);
+    expect_task_error(&k, "store: missing key", "mesh.get_item", arr(a, 2, store, S("missing")), NULL, "KeyError", "missing");
+    expect_task_error(&k, "store: a reference", "mesh.set_item", arr(a, 3, store, S("x"), counter), NULL, "ValueError",
+                      "plain data");
+    mesh_value *ids = mesh_v_array(a, 8);
+    mesh_value *held[] = {Policy, Records, Calculator, Counter, rec, calc, counter, store};
+    for (size_t i = 0; i < sizeof held / sizeof held[0]; i++)
+        mesh_array_push(a, ids, mesh_v_uint(a, ref_id(held[i])));
+    mesh_array_push(a, ids, mesh_v_uint(a, again));
+    call_ok(&k, &m, "mesh.release", arr(a, 1, ids), NULL);
+    if (m.content)
+        mesh_message_free(&m);
+    CHECK(live_objects(&k) == 0, "everything released");
+
+    /* a result nobody fetches: its references are given back when the result expires (TTL 1 s) */
+    Counter = root_ref(&k, a, "Counter");
+    char id[33];
+    tk_id(id);
+    tk_submit(&k, id, "mesh.call", arr(a, 3, Counter, arr(a, 1, I(1)), nokw), NULL, 5, -1, &m);
+    mesh_message_free(&m);
+    int64_t got;
+    double dt = wait_objects(&k, 2, 5, &got);
+    CHECK(got == 2, "the unfetched result's Counter is in the table (%lld objects)", (long long)got);
+    dt = wait_objects(&k, 1, 5, &got);
+    CHECK(got == 1, "and leaves it when the result expires (%lld objects after %.2f s)", (long long)got, dt);
+    release_refs(&k, 1, Counter);
+
+    /* a session that goes silent loses its references after the lease (2 s), LP objects too */
+    char mine[sizeof k.session];
+    memcpy(mine, k.session, sizeof mine);
+    snprintf(k.session, sizeof k.session, "silent-client");
+    mesh_value *sl = root_ref(&k, a, "solver");
+    mesh_value *slp = sl ? ref_copy(a, method_ok(&k, &m, sl, "Load", arr(a, 1, S(GLPK_EXAMPLES "/transp.mod")), NULL)) : NULL;
+    if (m.content)
+        mesh_message_free(&m);
+    mesh_value *sc = construct(&k, a, root_ref(&k, a, "Counter"), NULL, NULL);
+    memcpy(k.session, mine, sizeof mine);
+    CHECK(slp && sc, "the silent session holds an LP and a Counter");
+    double t0 = test_now();
+    CHECK(live_objects(&k) == 4, "solver, LP, Counter type and Counter");
+    wait_objects(&k, 0, 10, &got);
+    dt = test_now() - t0;
+    CHECK(got == 0 && dt > 1.0 && dt < 4.5, "freed by the lease: %lld objects after %.2f s", (long long)got, dt);
+    printf("silent session's references released after %.2f s (lease 2 s)\n", dt);
+    healthy(&k, "lease expiry");
+
+    mesh_arena_free(a);
+    stop(&k);
+}
+
+/* ======================================================================================== */
 /* valgrind: the kernel under valgrind (MESH_KERNEL_WRAPPER), a representative subset        */
 /* ======================================================================================== */
 
@@ -1619,6 +2024,76 @@ static void valgrind_group(void)
     tk_close(&k);
 }
 
+/* The proxy paths under valgrind (MESH_KERNEL_WRAPPER): LP objects loaded, solved and released,
+ * invalidated by a GLPK fatal error, expired with a silent session's lease and left alive at exit;
+ * an object graph partly released. The kernel's exit code is valgrind's verdict. */
+static void valgrind_proxy_group(void)
+{
+    if (!getenv("MESH_KERNEL_WRAPPER"))
+        fprintf(stderr, "note: MESH_KERNEL_WRAPPER not set; running the subset without valgrind\n");
+    static const char *const env[] = {"MESH_PROXY_LEASE=3", NULL};
+    tk k;
+    REQUIRE(start(&k, env) == 0, "start");
+    mesh_arena *a = mesh_arena_new();
+    mesh_message m;
+    lp_object_case(&k, a);
+
+    mesh_value *Policy = root_ref(&k, a, "Policy"), *Records = root_ref(&k, a, "Records");
+    mesh_value *Calculator = root_ref(&k, a, "Calculator");
+    mesh_value *pol = construct(&k, a, Policy, arr(a, 1, F(0.5)), NULL);
+    mesh_value *rec = construct(&k, a, Records, arr(a, 1, arr(a, 2, F(1), F(2))), NULL);
+    mesh_value *calc = construct(&k, a, Calculator, arr(a, 1, pol), kw(a, 1, "records", rec));
+    REQUIRE(calc, "Calculator");
+    release_refs(&k, 2, pol, rec); /* the Calculator, left alive until exit, keeps both */
+    const mesh_value *r = method_ok(&k, &m, calc, "run", NULL, NULL);
+    CHECK(r && r->kind == MESH_F64 && r->u.f64 == 1.5, "run");
+    if (m.content)
+        mesh_message_free(&m);
+
+    /* a GLPK fatal error on the LP lane frees its environment: LP objects fail clearly, and
+     * releasing them frees what is left */
+    mesh_value *solver = root_ref(&k, a, "solver");
+    mesh_value *doomed = ref_copy(a, method_ok(&k, &m, solver, "Load", arr(a, 1, S(GLPK_EXAMPLES "/transp.mod")), NULL));
+    if (m.content)
+        mesh_message_free(&m);
+    char *big = big_lp(60);
+    expect_task_error(&k, "fatal error (LP lane)", "load", arr(a, 1, S(big)), kw(a, 1, "options", kw(a, 1, "mem_limit", I(1))),
+                      "glpk.FatalError", NULL);
+    free(big);
+    expect_task_error(&k, "LP object after it", "mesh.call_method", arr(a, 4, doomed, S("Solve"), arr(a, 0), mesh_v_map(a, 0)),
+                      NULL, "glpk.HandleError", "no longer valid");
+    release_refs(&k, 1, doomed);
+
+    /* a silent session's LP and Counter, freed by the lease on their lanes */
+    int64_t base = live_objects(&k), got;
+    char mine[sizeof k.session];
+    memcpy(mine, k.session, sizeof mine);
+    snprintf(k.session, sizeof k.session, "silent-client");
+    mesh_value *sl = root_ref(&k, a, "solver");
+    mesh_value *slp = sl ? ref_copy(a, method_ok(&k, &m, sl, "Load", arr(a, 1, S(GLPK_EXAMPLES "/transp.mod")), NULL)) : NULL;
+    if (m.content)
+        mesh_message_free(&m);
+    r = slp ? method_ok(&k, &m, slp, "Solve", NULL, NULL) : NULL;
+    CHECK(r && strcmp(mstr(r, "status"), "optimal") == 0, "the silent session's LP solved");
+    if (m.content)
+        mesh_message_free(&m);
+    mesh_value *sc = construct(&k, a, root_ref(&k, a, "Counter"), NULL, NULL);
+    memcpy(k.session, mine, sizeof mine);
+    CHECK(sc && live_objects(&k) > base, "the silent session holds objects");
+    double dt = wait_objects(&k, base, 30, &got);
+    CHECK(got == base, "the lease freed them (%lld objects, %lld before, after %.1f s)", (long long)got, (long long)base, dt);
+
+    /* an LP object still held at exit */
+    mesh_value *kept = ref_copy(a, method_ok(&k, &m, solver, "Load", arr(a, 1, S(GLPK_EXAMPLES "/transp.mod")), NULL));
+    if (m.content)
+        mesh_message_free(&m);
+    CHECK(kept, "an LP kept until exit");
+    mesh_arena_free(a);
+    int code = tk_shutdown(&k, 1, 120);
+    CHECK(code == 0, "kernel exit code %d (97 = valgrind found errors or leaks)", code);
+    tk_close(&k);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -1644,8 +2119,12 @@ int main(int argc, char **argv)
         lifecycle_group();
     else if (!strcmp(g, "cancel"))
         cancel_group();
+    else if (!strcmp(g, "proxy"))
+        proxy_group();
     else if (!strcmp(g, "valgrind"))
         valgrind_group();
+    else if (!strcmp(g, "valgrind_proxy"))
+        valgrind_proxy_group();
     else {
         fprintf(stderr, "unknown group %s\n", g);
         return 2;

@@ -192,6 +192,7 @@ static size_t dump(const mesh_value *v, char *b, size_t len)
     case MESH_TIMESTAMP: return clampn(snprintf(b, len, "ts(%" PRId64 ",%u)", v->u.ts.sec, v->u.ts.nsec), len);
     case MESH_NDARRAY: return clampn(snprintf(b, len, "ndarray(%s,%u dims,%zu bytes)", mesh_dtype_name(v->u.nd.dtype), v->u.nd.ndim, v->u.nd.nbytes), len);
     case MESH_TABLE: return clampn(snprintf(b, len, "table(%u cols,%" PRIu64 " rows)", v->u.t.ncols, v->u.t.nrows), len);
+    case MESH_OBJECT: return clampn(snprintf(b, len, "object"), len);
     case MESH_ARRAY:
     case MESH_MAP: {
         bool map = v->kind == MESH_MAP;

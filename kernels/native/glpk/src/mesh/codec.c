@@ -67,10 +67,17 @@ typedef struct chunk {
     _Alignas(16) unsigned char mem[];
 } chunk;
 
+typedef struct {
+    void (*fn)(void *);
+    void *arg;
+} deferred;
+
 struct mesh_arena {
     chunk *head;
     mesh_buf **held;
     size_t nheld, capheld;
+    deferred *defer;
+    size_t ndefer, capdefer;
 };
 
 mesh_arena *mesh_arena_new(void)
@@ -82,6 +89,11 @@ void mesh_arena_free(mesh_arena *a)
 {
     if (!a)
         return;
+    while (a->ndefer) {
+        deferred d = a->defer[--a->ndefer];
+        d.fn(d.arg);
+    }
+    free(a->defer);
     chunk *c = a->head;
     while (c) {
         chunk *n = c->next;
@@ -174,6 +186,22 @@ void mesh_arena_hold(mesh_arena *a, mesh_buf *b)
         a->capheld = nc;
     }
     a->held[a->nheld++] = mesh_buf_ref(b);
+}
+
+int mesh_arena_defer(mesh_arena *a, void (*fn)(void *), void *arg)
+{
+    if (a->ndefer == a->capdefer) {
+        size_t nc = a->capdefer ? a->capdefer * 2 : 4;
+        deferred *nd = realloc(a->defer, nc * sizeof *nd);
+        if (!nd)
+            return -1;
+        a->defer = nd;
+        a->capdefer = nc;
+    }
+    a->defer[a->ndefer].fn = fn;
+    a->defer[a->ndefer].arg = arg;
+    a->ndefer++;
+    return 0;
 }
 
 /* ---- dtypes ---------------------------------------------------------------------------- */
@@ -529,6 +557,7 @@ bool mesh_value_equal(const mesh_value *x, const mesh_value *y)
         return x->u.ext.type == y->u.ext.type && x->u.ext.len == y->u.ext.len &&
                memcmp(x->u.ext.data, y->u.ext.data, x->u.ext.len) == 0;
     case MESH_TIMESTAMP: return x->u.ts.sec == y->u.ts.sec && x->u.ts.nsec == y->u.ts.nsec;
+    case MESH_OBJECT: return x->u.obj == y->u.obj;
     case MESH_NDARRAY: {
         const mesh_ndarray *a = &x->u.nd, *b = &y->u.nd;
         if (a->dtype != b->dtype || a->ndim != b->ndim || a->nbytes != b->nbytes)

@@ -50,6 +50,8 @@ char *mesh_arena_strdup(mesh_arena *a, const char *s);
 char *mesh_arena_printf(mesh_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The arena keeps one reference to b until it is freed. */
 void mesh_arena_hold(mesh_arena *a, mesh_buf *b);
+/* Runs fn(arg) when the arena is freed (latest first, before its memory goes). 0 on success. */
+int mesh_arena_defer(mesh_arena *a, void (*fn)(void *), void *arg);
 
 /* ---- values ---------------------------------------------------------------------------- */
 
@@ -71,8 +73,12 @@ typedef enum {
     MESH_EXT,       /* any other extension type, kept as raw bytes */
     MESH_TIMESTAMP, /* ext -1 */
     MESH_NDARRAY,   /* ext 1 */
-    MESH_TABLE      /* ext 2 */
+    MESH_TABLE,     /* ext 2 */
+    MESH_OBJECT     /* a live object of the kernel (proxy.h): an ext 3 reference resolved on
+                       receipt, or an object a handler returns; never encoded as such */
 } mesh_kind;
+
+struct mesh_object;
 
 typedef struct mesh_value mesh_value;
 
@@ -107,6 +113,7 @@ struct mesh_value {
         struct { int64_t sec; uint32_t nsec; } ts;
         mesh_ndarray nd;
         mesh_table t;
+        struct mesh_object *obj;
     } u;
 };
 

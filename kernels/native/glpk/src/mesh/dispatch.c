@@ -58,6 +58,7 @@ static const char *type_name(const mesh_param *p)
     case MESH_T_TABLE: return "table";
     case MESH_T_STR_OR_ARRAY: return "str | str[]";
     case MESH_T_F64_VECTOR: return "float64[]";
+    case MESH_T_OBJECT: return "ref";
     }
     return "any";
 }
@@ -93,6 +94,7 @@ static bool type_ok(mesh_type t, const mesh_value *v)
             if (!mesh_value_is_number(&v->u.a.items[i]))
                 return false;
         return true;
+    case MESH_T_OBJECT: return v->kind == MESH_OBJECT;
     }
     return false;
 }

@@ -21,7 +21,8 @@ typedef enum {
     MESH_T_NDARRAY_F64,   /* ndarray of dtype float64 */
     MESH_T_TABLE,
     MESH_T_STR_OR_ARRAY,  /* a str, or an array of str */
-    MESH_T_F64_VECTOR     /* a 1-D float64 ndarray, or an array of numbers */
+    MESH_T_F64_VECTOR,    /* a 1-D float64 ndarray, or an array of numbers */
+    MESH_T_OBJECT         /* a remote object reference, resolved to the object (proxy.h) */
 } mesh_type;
 
 typedef struct {
@@ -45,6 +46,10 @@ typedef struct {
     const char *doc;
     mesh_handler fn;
     int lane; /* worker lane (see kernel.h); 0 = general pool */
+    /* Optional: the lane for one task, chosen from its bound arguments when it is submitted
+     * (proxy operations run on the lane of their target object); < 0 keeps `lane`. */
+    int (*route)(const mesh_value *bound);
+    void *data; /* for the handler: mesh_ctx_endpoint_data */
 } mesh_endpoint;
 
 typedef struct {
@@ -88,5 +93,10 @@ int mesh_ctx_fail_at(mesh_ctx *ctx, const char *file, int line, const char *func
 void mesh_ctx_traceback(mesh_ctx *ctx, const char *line);
 /* Per-lane, per-worker user data set by the lane's thread hook. */
 void *mesh_ctx_worker_data(mesh_ctx *ctx);
+/* The `data` of the task's endpoint. */
+void *mesh_ctx_endpoint_data(mesh_ctx *ctx);
+/* The header `session` of the submit_request ("" when absent): who owns references the task
+ * hands out (protocol section 9.4). */
+const char *mesh_ctx_session(mesh_ctx *ctx);
 
 #endif

@@ -328,6 +328,11 @@ const char *mesh_error_name(int code)
     case MESH_DUPLICATE_TASK: return "DUPLICATE_TASK";
     case MESH_KERNEL_LOST: return "KERNEL_LOST";
     case MESH_INTERNAL_ERROR: return "INTERNAL_ERROR";
+    case MESH_PROXY_UNKNOWN_OBJECT: return "PROXY_UNKNOWN_OBJECT";
+    case MESH_PROXY_FORBIDDEN: return "PROXY_FORBIDDEN";
+    case MESH_PROXY_NOT_DATA: return "PROXY_NOT_DATA";
+    case MESH_PROXY_UNKNOWN_MEMBER: return "PROXY_UNKNOWN_MEMBER";
+    case MESH_PROXY_NOT_EXPORTED: return "PROXY_NOT_EXPORTED";
     default: return "ERROR";
     }
 }

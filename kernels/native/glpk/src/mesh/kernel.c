@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "mesh/kernel.h"
 
+#include "mesh/proxy.h"
 #include "mesh/transport.h"
 
 #include <errno.h>
@@ -518,6 +519,10 @@ struct task {
     mesh_arena *res_arena;
     mesh_value *result, *error;
     double final_mono;
+    int lane;
+    uint64_t *proxy_ids; /* references the result hands out (released if it is never delivered) */
+    size_t nproxy_ids, capproxy_ids;
+    bool proxy_delivered;
     task *hnext;
     task *qnext;
     task *rprev, *rnext; /* retention list (final tasks, oldest first) */
@@ -561,10 +566,16 @@ typedef struct worker {
 } worker;
 
 typedef struct {
+    mesh_object **o;
+    size_t n, cap;
+} objlist;
+
+typedef struct {
     task *head[PRIORITIES], *tail[PRIORITIES];
     pthread_cond_t cv;
     int nthreads;
     worker *workers;
+    objlist dead; /* thread-bound objects to destroy on this lane (kernel lock) */
 } lane_state;
 
 typedef struct kernel {
@@ -603,6 +614,10 @@ typedef struct kernel {
     atomic_bool health_stop;
     double grace_deadline;
     bool grace_signalled;
+    mesh_proxy *px;
+    pthread_mutex_t gy_lock; /* graveyard: thread-bound objects whose last reference went */
+    objlist gy;
+    double last_lease_sweep;
 } kernel;
 
 struct mesh_ctx {
@@ -692,6 +707,9 @@ static void task_unhash(kernel *k, task *t)
 
 static void task_free_heavy(task *t)
 {
+    free(t->proxy_ids);
+    t->proxy_ids = NULL;
+    t->nproxy_ids = t->capproxy_ids = 0;
     mesh_message_free(&t->req);
     if (t->log) {
         for (size_t i = 0; i < t->log_n; i++)
@@ -815,9 +833,21 @@ static void gone_add(kernel *k, const char *id, int code, const char *type, cons
     }
 }
 
+/* Gives back the references a task's result handed out when that result will never be
+ * delivered (cancelled or failed after registering them, or evicted before anyone fetched it):
+ * otherwise they would stay held until the session's lease ran out. Lock held; the proxy table
+ * never takes the kernel lock. */
+static void task_release_refs(kernel *k, task *t)
+{
+    if (k->px && t->nproxy_ids && !t->proxy_delivered)
+        mesh_proxy_release(k->px, t->req.session ? t->req.session : "", t->proxy_ids, t->nproxy_ids);
+    t->nproxy_ids = 0;
+}
+
 /* Forgets a final task; its id is remembered as gone. Lock held. */
 static void task_forget(kernel *k, task *t)
 {
+    task_release_refs(k, t);
     list_remove(&k->ret_head, &k->ret_tail, t);
     k->nret--;
     task_unhash(k, t);
@@ -962,6 +992,64 @@ static void push_event(kernel *k, event *e)
     k->ev_tail = e;
 }
 
+/* ---- graveyard: thread-bound objects are destroyed on their lane ------------------------- */
+
+static int objlist_push(objlist *l, mesh_object *o)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        mesh_object **no = realloc(l->o, nc * sizeof *no);
+        if (!no)
+            return -1;
+        l->o = no;
+        l->cap = nc;
+    }
+    l->o[l->n++] = o;
+    return 0;
+}
+
+static void wake(int fd);
+
+/* Called by whichever thread dropped the last reference (never with the proxy table's lock
+ * held; possibly with the kernel lock held, so it takes only its own lock). */
+static void graveyard_push(void *arg, mesh_object *o, int lane)
+{
+    kernel *k = arg;
+    (void)lane;
+    pthread_mutex_lock(&k->gy_lock);
+    int rc = objlist_push(&k->gy, o);
+    pthread_mutex_unlock(&k->gy_lock);
+    if (rc != 0) {
+        /* no memory to queue it: free what the object owns; its lane's thread frees the rest
+         * (its per-thread resources) when it exits */
+        mesh_object_destroy(o, NULL);
+        return;
+    }
+    wake(k->wake_wr);
+}
+
+/* I/O thread: hands queued objects to their lanes' workers. */
+static void process_graveyard(kernel *k)
+{
+    pthread_mutex_lock(&k->gy_lock);
+    objlist l = k->gy;
+    memset(&k->gy, 0, sizeof k->gy);
+    pthread_mutex_unlock(&k->gy_lock);
+    if (l.n) {
+        pthread_mutex_lock(&k->lock);
+        for (size_t i = 0; i < l.n; i++) {
+            int lane = mesh_object_class(l.o[i])->lane;
+            if (lane < 0 || (size_t)lane >= k->nlanes)
+                lane = 0;
+            if (objlist_push(&k->lanes[lane].dead, l.o[i]) != 0)
+                mesh_object_destroy(l.o[i], NULL);
+            pthread_cond_broadcast(&k->lanes[lane].cv);
+        }
+        pthread_mutex_unlock(&k->lock);
+    }
+    free(l.o);
+}
+
 /* ---- lanes ------------------------------------------------------------------------------ */
 
 static void lane_push(lane_state *l, task *t)
@@ -1020,6 +1108,17 @@ static void *worker_main(void *arg)
 
     pthread_mutex_lock(&k->lock);
     for (;;) {
+        /* before stopping too, so that at exit the lane's objects are freed on their thread */
+        if (l->dead.n) {
+            objlist d = l->dead;
+            memset(&l->dead, 0, sizeof l->dead);
+            pthread_mutex_unlock(&k->lock);
+            for (size_t i = 0; i < d.n; i++)
+                mesh_object_destroy(d.o[i], w->data);
+            free(d.o);
+            pthread_mutex_lock(&k->lock);
+            continue;
+        }
         if (k->stop_workers)
             break;
         task *t = lane_pop(l);
@@ -1045,10 +1144,20 @@ static void *worker_main(void *arg)
             rc = t->ep->fn(t->args, t->kwargs, &ctx, &result);
         else
             ctx.err_msg = "out of memory";
+        /* objects in the result travel as references held by the submitting session */
+        uint64_t *ids = NULL;
+        size_t nids = 0, capids = 0;
+        if (rc == 0 && result && k->px &&
+            mesh_proxy_externalize(k->px, ctx.arena, result, mesh_ctx_session(&ctx), &ids, &nids, &capids) != 0)
+            rc = mesh_ctx_fail_at(&ctx, __FILE__, __LINE__, __func__, "MemoryError", 0,
+                                  "out of memory handing out the result's object references");
 
         event *e = calloc(1, sizeof *e);
         pthread_mutex_lock(&k->lock);
         w->current = NULL;
+        t->proxy_ids = ids;
+        t->nproxy_ids = nids;
+        t->capproxy_ids = capids;
         int c = atomic_load(&t->cancel);
         mesh_arena *a = t->res_arena;
         if (!a) {
@@ -1075,6 +1184,8 @@ static void *worker_main(void *arg)
             task_finalize(k, t, ST_ERROR,
                           protocol_error(a, MESH_INTERNAL_ERROR, "handler returned no result and no error"));
         }
+        if (t->state != ST_COMPLETED)
+            task_release_refs(k, t);
         if (e && (e->done = strdup(t->id)) != NULL)
             push_event(k, e);
         else
@@ -1094,6 +1205,8 @@ mesh_arena *mesh_ctx_arena(mesh_ctx *ctx) { return ctx->arena; }
 const char *mesh_ctx_task_id(mesh_ctx *ctx) { return ctx->t->id; }
 const mesh_value *mesh_ctx_metadata(mesh_ctx *ctx) { return ctx->t->metadata; }
 void *mesh_ctx_worker_data(mesh_ctx *ctx) { return ctx->w->data; }
+void *mesh_ctx_endpoint_data(mesh_ctx *ctx) { return ctx->t->ep->data; }
+const char *mesh_ctx_session(mesh_ctx *ctx) { return ctx->t->req.session ? ctx->t->req.session : ""; }
 
 bool mesh_ctx_cancelled(mesh_ctx *ctx)
 {
@@ -1262,6 +1375,13 @@ static void send_get_reply(kernel *k, mesh_buf *identity, const char *req_id, co
     pthread_mutex_unlock(&k->lock);
     const mesh_value *rec = mesh_map_get(c, "task");
     if (c && send_msg(k, k->s_get, identity, req_id, "get_reply", c) == 0) {
+        if (final && t->state == ST_COMPLETED && t->nproxy_ids) {
+            /* the references now belong to the session; only this thread forgets tasks, so t
+             * is still there */
+            pthread_mutex_lock(&k->lock);
+            t->proxy_delivered = true;
+            pthread_mutex_unlock(&k->lock);
+        }
         mesh_arena_free(a);
         return;
     }
@@ -1321,6 +1441,7 @@ static void process_events(kernel *k)
     char drain[256];
     while (read(k->wake_rd, drain, sizeof drain) > 0)
         ;
+    process_graveyard(k);
     pthread_mutex_lock(&k->lock);
     event *e = k->ev_head;
     k->ev_head = k->ev_tail = NULL;
@@ -1460,12 +1581,28 @@ static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad
         reject_submit(k, identity, msg->id, task_id, MESH_BAD_ARGUMENTS, bad);
         return;
     }
+    if (k->px) {
+        /* section 9.2: references are resolved when the submit arrives */
+        int code = args ? mesh_proxy_resolve(k->px, msg->arena, (mesh_value *)args, err, sizeof err) : 0;
+        if (!code && kwargs)
+            code = mesh_proxy_resolve(k->px, msg->arena, (mesh_value *)kwargs, err, sizeof err);
+        if (code) {
+            reject_submit(k, identity, msg->id, task_id, code, err);
+            return;
+        }
+    }
     mesh_value *bound = NULL;
     if (mesh_dispatch_bind(ep, msg->arena, args, kwargs, &bound, err, sizeof err) != 0) {
         reject_submit(k, identity, msg->id, task_id, MESH_BAD_ARGUMENTS, err);
         return;
     }
-    if (ep->lane < 0 || (size_t)ep->lane >= k->nlanes) {
+    int lane = ep->lane;
+    if (ep->route) {
+        int routed = ep->route(bound);
+        if (routed >= 0)
+            lane = routed;
+    }
+    if (lane < 0 || (size_t)lane >= k->nlanes) {
         reject_submit(k, identity, msg->id, task_id, MESH_INTERNAL_ERROR,
                       "endpoint is registered on a lane that does not exist");
         return;
@@ -1497,6 +1634,7 @@ static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad
     t->timeout = tmo;
     t->retries = retries && retries->kind == MESH_INT ? retries->u.i : 0;
     t->args = bound;
+    t->lane = lane;
     t->kwargs = kwargs;
     t->metadata = metadata && metadata->kind == MESH_MAP ? metadata : NULL;
     t->identity = mesh_buf_ref(identity);
@@ -1506,10 +1644,10 @@ static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad
     unsigned b = hash_id(t->id);
     t->hnext = k->buckets[b];
     k->buckets[b] = t;
-    lane_push(&k->lanes[ep->lane], t);
+    lane_push(&k->lanes[lane], t);
     k->nqueued_total++;
     atomic_fetch_add(&k->queued, 1);
-    pthread_cond_signal(&k->lanes[ep->lane].cv);
+    pthread_cond_signal(&k->lanes[lane].cv);
     pthread_mutex_unlock(&k->lock);
     reply_submit(k, identity, t->req.id, task_id, true, "QUEUED", 0, NULL);
 }
@@ -1519,7 +1657,7 @@ static bool cancel_queued(kernel *k, task *t)
 {
     if (t->state != ST_QUEUED)
         return false;
-    lane_remove(&k->lanes[t->ep->lane], t);
+    lane_remove(&k->lanes[t->lane], t);
     k->nqueued_total--;
     if (!t->res_arena)
         t->res_arena = mesh_arena_new();
@@ -1783,6 +1921,9 @@ static bool receive_checked(kernel *k, void *sock, mesh_frames *fr, mesh_buf **i
         *identity = NULL;
         return false;
     }
+    /* section 9.4: every message renews its session's lease, heartbeats included */
+    if (k->px && msg->session)
+        mesh_proxy_touch(k->px, msg->session);
     return true;
 }
 
@@ -2101,6 +2242,7 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
     gethostname(k->hostname, sizeof k->hostname - 1);
     k->start_mono = now_mono();
     pthread_mutex_init(&k->lock, NULL);
+    pthread_mutex_init(&k->gy_lock, NULL);
     atomic_init(&k->queued, 0);
     atomic_init(&k->running, 0);
     atomic_init(&k->completed, 0);
@@ -2115,6 +2257,9 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
     k->wake_rd = pfd[0];
     k->wake_wr = pfd[1];
     g_wake_wr = k->wake_wr;
+    k->px = opt->proxy;
+    if (k->px)
+        mesh_object_set_graveyard(graveyard_push, k);
 
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
@@ -2211,6 +2356,10 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
         }
         double now = now_mono();
         sweep(k, now);
+        if (k->px && now - k->last_lease_sweep >= fmin(1.0, mesh_proxy_lease(k->px) / 4)) {
+            k->last_lease_sweep = now;
+            mesh_proxy_sweep(k->px);
+        }
         if (now - last_parent_check >= 1.0) {
             last_parent_check = now;
             if (!parent_alive(cfg->parent_pid, start_ppid)) {
@@ -2254,6 +2403,12 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
     }
     process_events(k);
     answer_remaining_waiters(k);
+    if (k->px) {
+        /* every session's references go; thread-bound objects are queued to their lanes,
+         * whose workers destroy them before they exit */
+        mesh_proxy_clear(k->px);
+        process_graveyard(k);
+    }
     goto cleanup;
 
 unblock:
@@ -2266,6 +2421,10 @@ cleanup:
     if (k->lanes) {
         stop_workers(k);
         for (size_t l = 0; l < k->nlanes; l++) {
+            /* queued after the lane's workers had drained their list */
+            for (size_t i = 0; i < k->lanes[l].dead.n; i++)
+                mesh_object_destroy(k->lanes[l].dead.o[i], NULL);
+            free(k->lanes[l].dead.o);
             pthread_cond_destroy(&k->lanes[l].cv);
             free(k->lanes[l].workers);
         }
@@ -2295,9 +2454,17 @@ cleanup:
     for (int b = 0; b < NBUCKETS; b++)
         for (task *t = k->buckets[b]; t;) {
             task *n = t->hnext;
+            task_release_refs(k, t);
             task_free(t);
             t = n;
         }
+    /* objects whose last reference went after the workers stopped: their lanes' per-thread
+     * resources are gone with the threads, so only what the objects own is left to free */
+    if (k->px)
+        mesh_object_set_graveyard(NULL, NULL);
+    for (size_t i = 0; i < k->gy.n; i++)
+        mesh_object_destroy(k->gy.o[i], NULL);
+    free(k->gy.o);
     if (k->s_health)
         zmq_close(k->s_health);
     if (k->s_submit)
@@ -2318,6 +2485,7 @@ cleanup:
     if (k->wake_wr >= 0)
         close(k->wake_wr);
     mesh_key_clear(&k->key);
+    pthread_mutex_destroy(&k->gy_lock);
     pthread_mutex_destroy(&k->lock);
     free(k);
     return code;

@@ -64,6 +64,10 @@ typedef struct {
     size_t max_queue;        /* default 10000 */
     double max_get_wait;     /* seconds, default 3600 */
     double registration_timeout; /* seconds, default 10 */
+    /* Remote objects (proxy.h): the kernel resolves references in submits, renews leases for
+     * every message, sweeps them, turns objects in results into references and destroys
+     * thread-bound objects on their lane. NULL: no proxies. */
+    struct mesh_proxy *proxy;
 } mesh_kernel_options;
 
 /* Binds, registers and serves until shutdown. Returns the process exit code. */

@@ -1,0 +1,62 @@
+namespace Mesh.Benchmarks;
+
+/// <summary>How expensive a peer's calls are: the slow ones get fewer iterations so that the
+/// whole run stays within its time bound; every count is still fixed, never time-based.</summary>
+internal enum Cost
+{
+    /// <summary>Sub-millisecond calls, and large payloads that cost little more than the copy.</summary>
+    Fast,
+    /// <summary>Fast small calls, but large payloads that take hundreds of ms (JSON text, RPyC's zlib-compressed messages).</summary>
+    SlowLarge,
+    /// <summary>Every call takes milliseconds (Dask's scheduler, Jupyter's execute).</summary>
+    Slow,
+}
+
+/// <summary>
+/// Iteration counts for one run, the single source for every case (the C floor and the Python
+/// scripts receive theirs on the command line). Full: the published figures. Quick: a fifth.
+/// Smoke: each case once, no warm-up, to check that every case still runs.
+/// </summary>
+internal sealed record Plan(bool Quick, bool Smoke)
+{
+    public static readonly int[] Sizes = [1, 1024, 64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
+
+    public string Mode => Smoke ? "smoke" : Quick ? "quick" : "full";
+
+    public int Iterations(int size, Cost cost = Cost.Fast)
+    {
+        if (Smoke) return 1;
+        int n = (size, cost) switch
+        {
+            (>= 16 * 1024 * 1024, Cost.Fast) => 20,
+            (>= 16 * 1024 * 1024, _) => 10,
+            (>= 1024 * 1024, Cost.Fast) => 200,
+            (>= 1024 * 1024, _) => 50,
+            (>= 64 * 1024, Cost.Slow) => 100,
+            (>= 64 * 1024, _) => 1000,
+            (_, Cost.Slow) => 200,
+            _ => 5000,
+        };
+        return Quick ? Math.Max(3, n / 5) : n;
+    }
+
+    /// <summary>Iterations of a call without a payload.</summary>
+    public int Calls(Cost cost = Cost.Fast) => Iterations(1, cost);
+
+    /// <summary>Untimed calls before the timed ones (the C floor and benchlib.py use the same rule).</summary>
+    public int Warmup(int n) => Smoke ? 0 : n / 10 + 5;
+
+    public int PipelinedCalls => Smoke ? 10 : Quick ? 10_000 : 50_000;
+    public int Window => Smoke ? 4 : 1000;
+    public int Starts => Smoke ? 1 : Quick ? 3 : 10;
+    public int JupyterStarts => Smoke ? 1 : Quick ? 2 : 5;
+    public int EnergyChanges => Smoke ? 1 : Quick ? 3 : 10;
+
+    /// <summary>"SIZE:N,..." for the C floor and the Python scripts.</summary>
+    public string SizeSpec(Cost cost = Cost.Fast) => string.Join(",", Sizes.Select(s => $"{s}:{Iterations(s, cost)}"));
+
+    /// <summary>Arguments every Python script understands (bench/peers/benchlib.py).</summary>
+    public string[] PythonArgs(Cost cost = Cost.Fast, Cost callCost = Cost.Fast) =>
+        ["--sizes", SizeSpec(cost), "--calls", Calls(callCost).ToString(), "--starts", JupyterStarts.ToString(),
+         .. Smoke ? new[] { "--warmup", "0" } : []];
+}

@@ -172,7 +172,14 @@ public sealed class OgClewsMap : IFixedPointMap
 
         // 2. The energy LP, cold: the same x always gives the same vertex.
         string[] data = [baseData, demandData, .. _scenario.ExtraDataFiles];
-        var solveOptions = new Dictionary<string, object?> { ["presolve"] = false, ["msg_level"] = "off" };
+        // Only the model's own result tables are read: the per-variable and per-row tables stay in the kernel.
+        var solveOptions = new Dictionary<string, object?>
+        {
+            ["presolve"] = false,
+            ["msg_level"] = "off",
+            ["return_variables"] = false,
+            ["return_constraints"] = false,
+        };
         var solution = ValueConverter.ConvertTo<Dictionary<string, object?>>(await CallAsync(OgClewsKernels.Energy, "solve",
             Arguments.None.With("model", _kernels.Layout.EnergyModel).With("data", data).With("options", solveOptions),
             iteration, "energy.solve", retry, compute, "energy", ct).ConfigureAwait(false));

@@ -387,6 +387,8 @@ typedef struct {
     bool require_optimal;
     int mem_limit_mb; /* 0: none */
     bool relax;       /* solve MIPs as LPs (integrality ignored) */
+    bool no_variables;   /* solve: leave the variables tables out of the result */
+    bool no_constraints; /* solve: leave the constraints tables out of the result */
 } solve_opts;
 
 /* presolve_default: glpsol's default (on) for stateless solves; off where a later warm start
@@ -425,13 +427,18 @@ static int parse_options(mesh_ctx *ctx, const mesh_value *m, solve_opts *o, bool
                 return mesh_ctx_fail(ctx, "ValueError", "option simplex must be \"primal\", \"dual\" or \"dualp\"");
             o->simplex_set = true;
         } else if (strcmp(key, "presolve") == 0 || strcmp(key, "require_optimal") == 0 ||
-                   strcmp(key, "relax") == 0) {
+                   strcmp(key, "relax") == 0 || strcmp(key, "return_variables") == 0 ||
+                   strcmp(key, "return_constraints") == 0) {
             if (v->kind != MESH_BOOL)
                 return mesh_ctx_fail(ctx, "ValueError", "option %s must be a bool", key);
             if (strcmp(key, "presolve") == 0)
                 o->presolve = v->u.b;
             else if (strcmp(key, "require_optimal") == 0)
                 o->require_optimal = v->u.b;
+            else if (strcmp(key, "return_variables") == 0)
+                o->no_variables = !v->u.b;
+            else if (strcmp(key, "return_constraints") == 0)
+                o->no_constraints = !v->u.b;
             else
                 o->relax = v->u.b;
         } else if (strcmp(key, "time_limit") == 0 || strcmp(key, "mip_gap") == 0) {
@@ -1003,8 +1010,10 @@ static int solve_body(run *r, void *arg)
         r->escape_ok = false;
     }
     j->result = solve_summary(a, &j->res);
-    mesh_value *vars = build_tables(r, r->P, true, j->res.sol, j->vars, NULL);
-    mesh_value *rows = build_tables(r, r->P, false, j->res.sol, j->rows, NULL);
+    /* A caller that reads only the model's own result tables (table ... OUT) skips these: on a
+     * large model they are most of the reply. */
+    mesh_value *vars = j->o->no_variables ? mesh_v_map(a, 1) : build_tables(r, r->P, true, j->res.sol, j->vars, NULL);
+    mesh_value *rows = j->o->no_constraints ? mesh_v_map(a, 1) : build_tables(r, r->P, false, j->res.sol, j->rows, NULL);
     if (!j->result || !vars || !rows || mesh_map_put(a, j->result, "variables", vars) ||
         mesh_map_put(a, j->result, "constraints", rows))
         return mesh_ctx_fail(r->ctx, "MemoryError", "out of memory building the result");

@@ -10,8 +10,6 @@ namespace OgClews.Runner;
 /// </summary>
 public sealed record Calibration
 {
-    internal static readonly Calibration Placeholder = new() { Years = [0], GdpRef = [1], InterestRate = [0], S = 80, T = 240 };
-
     /// <summary>The energy model's years (consecutive).</summary>
     public required int[] Years { get; init; }
 

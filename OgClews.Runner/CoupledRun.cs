@@ -164,21 +164,22 @@ public static class CoupledRun
         string detailsFolder = Path.Combine(folder, "details");
         var started = DateTimeOffset.UtcNow;
 
+        var map = new OgClewsMap(kernels, scenario, log, detailsFolder);
         Calibration calibration;
         if (options.Resume && File.Exists(calibrationFile))
         {
             calibration = Calibration.Read(calibrationFile);
+            map.UseCalibration(calibration);
             log.Log($"resuming the run in {folder} (calibration from {calibrationFile})");
         }
         else
         {
             if (!options.Resume && Directory.Exists(Path.Combine(folder, "checkpoints")) && Directory.EnumerateFileSystemEntries(Path.Combine(folder, "checkpoints")).Any())
                 throw new CouplingException($"{folder} already holds a run: use --resume to continue it, or another --out folder");
-            calibration = await OgClewsMap.CalibrateAsync(kernels, scenario, log, ct).ConfigureAwait(false);
+            calibration = await map.CalibrateAsync(ct).ConfigureAwait(false);
             calibration.Write(calibrationFile);
         }
 
-        var map = new OgClewsMap(kernels, scenario, calibration, log, detailsFolder);
         var orchestratorOptions = new ConvergenceOptions
         {
             Accelerator = options.Accelerator(),
@@ -202,7 +203,8 @@ public static class CoupledRun
         var lastRecord = result.Records.Count > 0 ? result.Records[^1] : null;
         if (lastRecord is not null && (final is null || final.Iteration != lastRecord.Iteration))
         {
-            var again = new OgClewsMap(kernels, scenario, calibration, log, detailsFolder: null);
+            var again = new OgClewsMap(kernels, scenario, log, detailsFolder: null);
+            again.UseCalibration(calibration);
             await again.EvaluateAsync((double[])lastRecord.X.Clone(), lastRecord.Iteration, ct).ConfigureAwait(false);
             final = again.Last!;
         }

@@ -43,30 +43,33 @@ public sealed class OgClewsMap : IFixedPointMap
     private readonly Scenario _scenario;
     private readonly ICoupledRunObserver _observer;
     private readonly string? _detailsFolder;
+    private Calibration? _calibration;
     private ProxyClient? _proxies;
     private RemoteObject? _model;
     private int _modelIncarnation = -1;
     private TaskRecord? _lastMacroRecord;
     private readonly Dictionary<string, double[]> _stepSeconds = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the map.</summary>
+    /// <summary>Creates the map; calibrate it (<see cref="CalibrateAsync"/>) or give it a saved calibration (<see cref="UseCalibration"/>) before use.</summary>
     /// <param name="kernels">The running kernels.</param>
     /// <param name="scenario">Data and parameters.</param>
-    /// <param name="calibration">The baseline the paths are measured against (<see cref="CalibrateAsync"/>).</param>
     /// <param name="observer">Receives task events and log lines; null for none.</param>
     /// <param name="detailsFolder">Where each evaluation's yearly outputs are written (<c>iter-NNNN.json</c>); null for nowhere.</param>
-    public OgClewsMap(OgClewsKernels kernels, Scenario scenario, Calibration calibration, ICoupledRunObserver? observer = null, string? detailsFolder = null)
+    public OgClewsMap(OgClewsKernels kernels, Scenario scenario, ICoupledRunObserver? observer = null, string? detailsFolder = null)
     {
         _kernels = kernels;
         _scenario = scenario;
-        Calibration = calibration;
         _observer = observer ?? NullObserver.Instance;
         _detailsFolder = detailsFolder;
         if (detailsFolder is not null) Directory.CreateDirectory(detailsFolder);
     }
 
-    /// <summary>The baseline.</summary>
-    public Calibration Calibration { get; }
+    /// <summary>The baseline the paths are measured against.</summary>
+    /// <exception cref="InvalidOperationException">Not calibrated yet.</exception>
+    public Calibration Calibration => _calibration ?? throw new InvalidOperationException("the map is not calibrated: call CalibrateAsync or UseCalibration first");
+
+    /// <summary>Uses a calibration saved by an earlier run (resume).</summary>
+    public void UseCalibration(Calibration calibration) => _calibration = calibration ?? throw new ArgumentNullException(nameof(calibration));
 
     /// <summary>The problem: x₀ = the baseline paths, blocks <c>gdp</c> and <c>r</c>.</summary>
     public FixedPointProblem Problem() =>
@@ -76,11 +79,13 @@ public sealed class OgClewsMap : IFixedPointMap
     public Evaluation? Last { get; private set; }
 
     /// <summary>
-    /// The baseline: the macro model's own paths without energy feedback (GDP index and interest rate
-    /// on the energy years), the data's discount rate and the premium that keeps it at the baseline.
+    /// Calibrates the map: the macro model's own paths without energy feedback (GDP index and
+    /// interest rate on the energy years), the data's discount rate and the premium that keeps it
+    /// at the baseline.
     /// </summary>
-    public static async Task<Calibration> CalibrateAsync(OgClewsKernels kernels, Scenario scenario, ICoupledRunObserver? observer = null, CancellationToken ct = default)
+    public async Task<Calibration> CalibrateAsync(CancellationToken ct = default)
     {
+        var scenario = _scenario;
         var data = OgClews.Etl.Gmpl.GmplDataReader.Read(scenario.BaseDataFile);
         int[] years = data.Years("the coupled run");
         var regions = data.RequireSet("REGION", "the coupled run");
@@ -88,8 +93,7 @@ public sealed class OgClewsMap : IFixedPointMap
         if (scenario.CoupleDiscountRate && rates.Length != 1)
             throw new CouplingException($"{scenario.BaseDataFile}: the regions have different DiscountRate values ({string.Join(", ", rates)}); coupling the discount rate needs one rate (set CoupleDiscountRate = false)");
 
-        var map = new OgClewsMap(kernels, scenario, Calibration.Placeholder, observer);
-        var model = await map.ModelAsync(ct).ConfigureAwait(false);
+        var model = await ModelAsync(ct).ConfigureAwait(false);
         var full = ValueConverter.ConvertTo<Dictionary<string, object?>>(await model.GetAsync("full_params", ct).ConfigureAwait(false));
         int s = Convert.ToInt32(full["S"]), t = Convert.ToInt32(full["T"]);
         double eta = Convert.ToDouble(full["eta"]), pE = Convert.ToDouble(full["p_E"]);
@@ -98,7 +102,7 @@ public sealed class OgClewsMap : IFixedPointMap
             throw new CouplingException($"the macro transition (T = {t} periods of {yearsPerPeriod:g} years) does not cover the energy years {years[0]}-{years[^1]}");
 
         var sw = Stopwatch.StartNew();
-        var tp = await map.MacroAsync(model, new Dictionary<string, object?>(), -1, "calibration", 0, ct).ConfigureAwait(false);
+        var tp = await MacroAsync(model, new Dictionary<string, object?>(), -1, "calibration", 0, ct).ConfigureAwait(false);
         var (gdp, r) = MacroOnYears(tp, years, yearsPerPeriod);
         double meanR = r.Average();
         var calibration = new Calibration
@@ -113,7 +117,8 @@ public sealed class OgClewsMap : IFixedPointMap
             S = s,
             T = t,
         };
-        (observer ?? NullObserver.Instance).Log(FormattableString.Invariant(
+        _calibration = calibration;
+        _observer.Log(FormattableString.Invariant(
             $"calibrated in {sw.Elapsed.TotalSeconds:F2} s: S = {s}, T = {t}, eta = {eta}, mean r = {meanR:P2}, data discount rate {rates[0]:P2} (premium {calibration.DiscountRatePremium:+0.0000;-0.0000})"));
         return calibration;
     }
@@ -303,7 +308,7 @@ public sealed class OgClewsMap : IFixedPointMap
         if (_model is not null && _modelIncarnation == handle.RestartCount) return _model;
         _proxies = new ProxyClient(handle.Client) { CallOptions = new CallOptions { Finished = r => _lastMacroRecord = r } };
         // A sub-task of its own, so that a model refusing its parameters shows as a failed task with the kernel's message.
-        string name = (ReferenceEquals(Calibration, Calibration.Placeholder) ? "calibration" : $"model-{handle.RestartCount}") + "/macro.model";
+        string name = $"model-{handle.RestartCount}/macro.model";
         _lastMacroRecord = null;
         Emit(name, -1, "macro.model", OgClewsKernels.Macro, SubTaskState.Queued, 0, null, null);
         try

@@ -156,6 +156,19 @@ internal sealed class RunService : IHostedService, IAsyncDisposable
                 break;
             }
             var execution = new Execution(id, ct);
+            // The start number is taken here, in queue order: taken inside the run's own task, two runs
+            // leaving the queue together could number themselves in either order.
+            try
+            {
+                execution.Started = await _store.MarkStartedAsync(id, DateTimeOffset.UtcNow).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "run {Run}: could not be marked as started", id);
+                execution.Dispose();
+                _slots.Release();
+                continue;
+            }
             _running[id] = execution;
             execution.Task = Task.Run(async () =>
             {
@@ -181,7 +194,7 @@ internal sealed class RunService : IHostedService, IAsyncDisposable
     {
         string id = execution.Id;
         // Null when a cancel came in after the run left the queue.
-        var run = await _store.MarkStartedAsync(id, DateTimeOffset.UtcNow).ConfigureAwait(false);
+        var run = execution.Started;
         if (run is null)
         {
             // A run waiting to resume (status Running) whose cancel came in just as it left the queue: end it.
@@ -355,6 +368,8 @@ internal sealed class RunService : IHostedService, IAsyncDisposable
 
         public string Id { get; }
         public Task? Task { get; set; }
+        /// <summary>The run as marked started by the dispatcher; null when it may not start.</summary>
+        public RunRecord? Started { get; set; }
         public CancellationToken Token => _linked.Token;
         public bool CancelledByUser => _user.IsCancellationRequested;
         public bool StoppedByServer => _server.IsCancellationRequested;

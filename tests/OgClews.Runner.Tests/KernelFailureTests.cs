@@ -7,7 +7,7 @@ namespace OgClews.Runner.Tests;
 /// <summary>A kernel killed mid-iteration: restarted and the iteration retried once; killed again: a clear failure, nothing lost.</summary>
 public class KernelFailureTests
 {
-    /// <summary>Kills the energy kernel's process when its solve of <paramref name="iteration"/> has been sent.</summary>
+    /// <summary>Kills the energy kernel's process when its solve of <paramref name="iteration"/> is about to be sent.</summary>
     private sealed class EnergyKiller(Func<OgClewsKernels?> kernels, int iteration, int times) : ICoupledRunObserver
     {
         public int Kills;
@@ -19,13 +19,9 @@ public class KernelFailureTests
             if (change.Step == "energy.solve" && change.Iteration == iteration && change.State == SubTaskState.Queued && Kills < times)
             {
                 Kills++;
-                var pid = kernels()![OgClewsKernels.Energy].Pid;
-                // Let the solve start, then kill the process from outside, as an OOM killer would.
-                _ = Task.Run(async () =>
-                {
-                    await Task.Delay(150);
-                    System.Diagnostics.Process.GetProcessById(pid).Kill();
-                });
+                // Killed from outside, as an OOM killer would, while the iteration's solve is being sent:
+                // at once rather than after a delay, so that the solve can never finish first on a busy machine.
+                System.Diagnostics.Process.GetProcessById(kernels()![OgClewsKernels.Energy].Pid).Kill();
             }
         }
     }

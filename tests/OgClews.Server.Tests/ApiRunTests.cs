@@ -41,9 +41,11 @@ public class ApiRunTests
         }
         Assert.True(residuals[^1].GetProperty("residual").GetDouble() < 1e-6);
 
-        // Sub-tasks: calibration, then the four steps of every iteration, all completed with kernel timings.
+        // Sub-tasks: the remote macro model's creation, calibration, then the four steps of every
+        // iteration, all completed with kernel timings.
         var tasks = (await http.GetJsonAsync($"/api/runs/{id}/tasks")).EnumerateArray().ToArray();
-        Assert.Equal("calibration", tasks[0].GetProperty("step").GetString());
+        Assert.Equal("macro.model", tasks[0].GetProperty("step").GetString());
+        Assert.Equal("calibration", tasks[1].GetProperty("step").GetString());
         for (int k = 0; k < csv.Length; k++)
         {
             var steps = tasks.Where(t => t.GetProperty("iteration").GetInt32() == k).Select(t => t.GetProperty("step").GetString()).ToArray();

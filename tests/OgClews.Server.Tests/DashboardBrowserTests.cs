@@ -105,7 +105,7 @@ public class DashboardBrowserTests(ITestOutputHelper output)
         await page.Locator("canvas[data-chart=emissions]").WaitForAsync();
         Assert.True(await page.IsVisibleAsync("#report-link"));
         var states = await page.Locator("#tasks tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.state)");
-        Assert.Equal(1 + 4 * iterations, states.Length);
+        Assert.Equal(2 + 4 * iterations, states.Length); // model creation, calibration, four steps per iteration
         Assert.All(states, s => Assert.Equal("COMPLETED", s));
         Assert.Contains("Converged at iteration", await page.TextContentAsync("#log"));
         string converged = Path.Combine(artifacts, "dashboard-converged.png");

@@ -139,7 +139,9 @@ public static class CoupledRun
         using var log = new RunLog(Path.Combine(options.OutputFolder, "ogclews.log"), observer);
         var sw = Stopwatch.StartNew();
         log.Log($"starting the kernels (energy: {layout.NativeKernel}; etl: {layout.EtlKernel}; macro: {layout.KernelVenv})");
+        var warmUp = Task.Run(() => WarmUp.RunAsync(options), CancellationToken.None);
         await using var kernels = await OgClewsKernels.StartAsync(layout, Path.Combine(options.OutputFolder, "logs"), ct).ConfigureAwait(false);
+        await warmUp.ConfigureAwait(false);
         double startup = sw.Elapsed.TotalSeconds;
         foreach (var id in new[] { OgClewsKernels.Energy, OgClewsKernels.Etl, OgClewsKernels.Macro })
             log.Log($"kernel {id}: pid {kernels[id].Pid}, ready in {kernels[id].StartupTime.TotalSeconds:F2} s, log {kernels[id].LogFile}");

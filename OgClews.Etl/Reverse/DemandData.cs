@@ -47,6 +47,28 @@ public sealed class DemandData
     /// <summary>SpecifiedDemandProfile by positions.</summary>
     public double Profile(int r, int f, int l, int y) => _profile[r, f, l, y];
 
+    /// <summary>
+    /// Every demand-balance row that carries final demand (rhs = annual demand × profile share ≠ 0),
+    /// named as the GLPK API names it (<c>EnergyBalance[ATLANTIS,ELC,SD,2030]</c>), in the LP's order
+    /// (r, f, l, y), with its right-hand side times <paramref name="scale"/>.
+    /// </summary>
+    public (string[] Rows, double[] Rhs) DemandRows(double scale = 1, string constraint = "EnergyBalance")
+    {
+        var rows = new List<string>();
+        var rhs = new List<double>();
+        for (int r = 0; r < Regions.Count; r++)
+            for (int f = 0; f < Fuels.Count; f++)
+                for (int l = 0; l < Timeslices.Count; l++)
+                    for (int y = 0; y < Years.Length; y++)
+                    {
+                        double value = AnnualDemand(r, f, y) * Profile(r, f, l, y);
+                        if (value == 0) continue;
+                        rows.Add($"{constraint}[{Regions[r]},{Fuels[f]},{Timeslices[l]},{Years[y].ToString(System.Globalization.CultureInfo.InvariantCulture)}]");
+                        rhs.Add(value * scale);
+                    }
+        return (rows.ToArray(), rhs.ToArray());
+    }
+
     /// <summary>Reads the demand from parsed GMPL data (sets REGION, FUEL, TIMESLICE, YEAR; model defaults 0).</summary>
     public static DemandData FromGmpl(GmplData data)
     {

@@ -78,7 +78,7 @@ async Task GlpkLinearProgram()
     var demand = DemandData.FromGmpl(GmplDataReader.Read(data));
     foreach (var scale in new[] { 1.01, 1.02, 1.03, 1.04, 1.05 })
     {
-        var (rows, values) = DemandRows(demand, scale);
+        var (rows, values) = demand.DemandRows(scale);
         await lp.SetRowBounds(rows, values);
         var r = (Dictionary<string, object?>)await lp.Solve();
         Console.WriteLine($"demand x{scale:F2}: {r["status"]}, total discounted cost {(double)r["objective"]!:F1} M$, {((bool)r["warm"]! ? "warm" : "cold")} re-solve {(double)r["solve_time"]! * 1000:F0} ms");
@@ -98,20 +98,3 @@ async Task GlpkLinearProgram()
     Console.WriteLine($"objects held in the kernel: {objects}");
 }
 
-// Every EnergyBalance row that carries final demand, with its right-hand side times scale.
-static (string[] Rows, double[] Values) DemandRows(DemandData demand, double scale)
-{
-    var rows = new List<string>();
-    var values = new List<double>();
-    for (int r = 0; r < demand.Regions.Count; r++)
-        for (int f = 0; f < demand.Fuels.Count; f++)
-            for (int l = 0; l < demand.Timeslices.Count; l++)
-                for (int y = 0; y < demand.Years.Length; y++)
-                {
-                    double rhs = demand.AnnualDemand(r, f, y) * demand.Profile(r, f, l, y);
-                    if (rhs == 0) continue;
-                    rows.Add($"EnergyBalance[{demand.Regions[r]},{demand.Fuels[f]},{demand.Timeslices[l]},{demand.Years[y]}]");
-                    values.Add(rhs * scale);
-                }
-    return (rows.ToArray(), values.ToArray());
-}

@@ -131,23 +131,8 @@ public static class EnergyModel
     }
 
     /// <summary>Every EnergyBalance row that carries final demand, with its right-hand side times <paramref name="scale"/>.</summary>
-    public static (string[] Rows, double[] Values) DemandRows(double scale)
-    {
-        var demand = DemandData.FromGmpl(GmplDataReader.Read(DemoData));
-        var rows = new List<string>();
-        var values = new List<double>();
-        for (int r = 0; r < demand.Regions.Count; r++)
-            for (int f = 0; f < demand.Fuels.Count; f++)
-                for (int l = 0; l < demand.Timeslices.Count; l++)
-                    for (int y = 0; y < demand.Years.Length; y++)
-                    {
-                        double rhs = demand.AnnualDemand(r, f, y) * demand.Profile(r, f, l, y);
-                        if (rhs == 0) continue;
-                        rows.Add($"EnergyBalance[{demand.Regions[r]},{demand.Fuels[f]},{demand.Timeslices[l]},{demand.Years[y]}]");
-                        values.Add(rhs * scale);
-                    }
-        return (rows.ToArray(), values.ToArray());
-    }
+    public static (string[] Rows, double[] Values) DemandRows(double scale) =>
+        DemandData.FromGmpl(GmplDataReader.Read(DemoData)).DemandRows(scale);
 
     public static string Run(string file, params string[] args)
     {

@@ -20,7 +20,7 @@ public sealed class Client : IAsyncDisposable, IDisposable
     {
         Options = options;
         var interval = options.HeartbeatInterval ?? TimeSpan.FromMilliseconds(info.HeartbeatMs);
-        _connection = new ClientConnection(info, interval, options.MissedHeartbeats);
+        _connection = new ClientConnection(info, interval, options.MissedHeartbeats, options.InlineWait, () => !_watched.IsEmpty);
         _connection.Unsolicited += OnUnsolicited;
         _connection.LostDetected += e => Lost?.Invoke(this, e);
     }
@@ -60,19 +60,59 @@ public sealed class Client : IAsyncDisposable, IDisposable
     public async Task<object?> CallAsync(string endpoint, Arguments arguments, CallOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= CallOptions.Default;
-        var task = new RemoteTask(this, options.TaskId ?? Guid.NewGuid().ToString("N"), endpoint, options.Progress, options.Finished);
-        // Queue submit and the first get together; a rejection completes the call through the ack.
-        var submitId = SendSubmit(task, arguments, options, ack: task.OnAck);
-        return await task.GetAsync(options.WaitTimeout, cancellationToken, abandonOnFail: submitId).ConfigureAwait(false);
+        var task = new RemoteTask(this, options.TaskId ?? MessageIds.Next(), endpoint, options.Progress, options.Finished);
+        // A call-style submit: the kernel answers once, with the result when the task ends (or with
+        // the rejection). A kernel found not to answer calls (base protocol only) gets the submit
+        // and a get back to back instead: one round trip as well, two messages each way.
+        // If no other request is in flight, this thread sends and polls for the answer itself, so
+        // a short call involves no thread hand-off in this process.
+        bool call = _kernelAnswersCalls != false;
+        var (pending, answer) = PendingRequest.ForTask();
+        TaskCompletionSource<Reply>? get = call ? null : new(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool leading = _connection.TryEnterLead();
+        string submitId;
+        string? getId = null;
+        try
+        {
+            submitId = SendSubmit(task, arguments, options, pending, call);
+            if (get is not null) getId = SendGet(task.TaskId, options.WaitTimeout, new PendingRequest(r => get.TrySetResult(r), e => get.TrySetException(e)));
+            if (leading)
+            {
+                var awaited = get?.Task ?? answer;
+                _connection.PollInline(awaited, cancellationToken);
+                // A finished call stops expecting progress before the lead goes, so the background
+                // thread is not woken for it.
+                if (awaited.IsCompletedSuccessfully && awaited.Result.Header.Type == MessageTypes.GetReply
+                    && awaited.Result.Content.GetValueOrDefault("done") is true) Unwatch(task.TaskId);
+            }
+        }
+        finally
+        {
+            if (leading) _connection.ExitLead();
+        }
+        return await task.CompleteCallAsync(answer, submitId, get?.Task, getId, options.WaitTimeout, cancellationToken).ConfigureAwait(false);
     }
+
+    private volatile object? _kernelAnswersCallsBox;
+
+    /// <summary>
+    /// Whether the kernel answers a call with its result in one message (docs/protocol.md 6.2);
+    /// null until the first call's answer shows it. Kernels that do not get a submit and a get per call.
+    /// </summary>
+    public bool? KernelAnswersCalls => _kernelAnswersCallsBox as bool?;
+
+    private bool? _kernelAnswersCalls => KernelAnswersCalls;
+
+    /// <summary>Records what a call-style submit's answer showed about the kernel.</summary>
+    internal void LearnCallSupport(bool answersCalls) => _kernelAnswersCallsBox = answersCalls;
 
     /// <summary>Submits a task and returns its handle once the kernel has accepted it.</summary>
     public async Task<RemoteTask> SubmitAsync(string endpoint, Arguments arguments, CallOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= CallOptions.Default;
-        var task = new RemoteTask(this, options.TaskId ?? Guid.NewGuid().ToString("N"), endpoint, options.Progress, options.Finished);
+        var task = new RemoteTask(this, options.TaskId ?? MessageIds.Next(), endpoint, options.Progress, options.Finished);
         var (pending, ack) = PendingRequest.ForTask();
-        SendSubmit(task, arguments, options, pending);
+        SendSubmit(task, arguments, options, pending, call: false);
         var reply = (await ack.WaitAsync(cancellationToken).ConfigureAwait(false)).ThrowIfError(KernelId);
         if (reply.Content.GetValueOrDefault("accepted") is not true)
         {
@@ -82,7 +122,7 @@ public sealed class Client : IAsyncDisposable, IDisposable
         return task;
     }
 
-    private string SendSubmit(RemoteTask task, Arguments arguments, CallOptions options, PendingRequest ack)
+    private string SendSubmit(RemoteTask task, Arguments arguments, CallOptions options, PendingRequest answer, bool call)
     {
         if (options.Priority is < 1 or > 10) throw new ArgumentOutOfRangeException(nameof(options), "priority must be from 1 to 10");
         var content = new Dictionary<string, object?>
@@ -96,9 +136,10 @@ public sealed class Client : IAsyncDisposable, IDisposable
             ["retries"] = (long)options.Retries,
             ["metadata"] = options.Metadata ?? EmptyMap,
         };
+        if (call) content["call"] = true;
         _watched[task.TaskId] = task;
         var header = _connection.NewHeader(MessageTypes.SubmitRequest);
-        _connection.Send(KernelPort.Submit, Envelope.Encode(_connection.Signer, header, content), header.Id, ack);
+        _connection.Send(KernelPort.Submit, Envelope.Encode(_connection.Signer, header, content), header.Id, answer);
         return header.Id;
     }
 
@@ -127,6 +168,7 @@ public sealed class Client : IAsyncDisposable, IDisposable
     }
 
     internal void Abandon(string requestId) => _connection.Abandon(requestId);
+
 
     internal void Unwatch(string taskId) => _watched.TryRemove(taskId, out _);
 

@@ -8,4 +8,12 @@ public sealed record ClientOptions
 
     /// <summary>Consecutive missed heartbeats after which the kernel is lost (protocol: 2).</summary>
     public int MissedHeartbeats { get; init; } = 2;
+
+    /// <summary>
+    /// How long a caller may poll for its own reply on its own thread when no other thread is
+    /// receiving (default 2 ms). A call answered within it completes without any thread hand-off;
+    /// a longer one then waits asynchronously as usual. <see cref="TimeSpan.Zero"/> always waits
+    /// asynchronously (replies are then received by the client's background thread).
+    /// </summary>
+    public TimeSpan InlineWait { get; init; } = TimeSpan.FromMilliseconds(2);
 }

@@ -13,7 +13,6 @@ public sealed class RemoteTask
 {
     private readonly Client _client;
     private readonly TaskCompletionSource<object?> _final = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource<Reply>? _currentGet;
 
     private readonly IProgress<TaskProgressEventArgs>? _progress;
     private readonly Action<TaskRecord>? _finished;
@@ -25,7 +24,6 @@ public sealed class RemoteTask
         _finished = finished;
         TaskId = taskId;
         Endpoint = endpoint;
-        OnAck = new PendingRequest(HandleAck, _ => { /* the get fails with the same cause */ });
     }
 
     /// <summary>The task id.</summary>
@@ -42,18 +40,6 @@ public sealed class RemoteTask
     /// is attached are not replayed: pass <see cref="CallOptions.Progress"/> to see them all.
     /// </summary>
     public event EventHandler<TaskProgressEventArgs>? ProgressChanged;
-
-    internal PendingRequest OnAck { get; }
-
-    private void HandleAck(Reply reply)
-    {
-        if (reply.Header.Type != MessageTypes.ErrorReply && reply.Content.GetValueOrDefault("accepted") is true) return;
-        var error = RemoteError.FromMap(reply.Content.GetValueOrDefault("error"));
-        var e = new RemoteTaskException(error, _client.KernelId, TaskId);
-        _final.TrySetException(e);
-        Volatile.Read(ref _currentGet)?.TrySetException(e);
-        _client.Unwatch(TaskId);
-    }
 
     internal void OnProgress(TaskProgressEventArgs args)
     {
@@ -87,11 +73,10 @@ public sealed class RemoteTask
                 if (wait <= TimeSpan.Zero)
                 {
                     if (abandonOnFail is not null) _ = CancelQuietly();
-                    throw new TimeoutException($"task '{TaskId}' ({Endpoint}) on kernel '{_client.KernelId}' did not finish within {timeout!.Value.TotalSeconds:g} s");
+                    throw new TimeoutException(TimeoutMessage(timeout!.Value));
                 }
             }
             var tcs = new TaskCompletionSource<Reply>(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _currentGet, tcs);
             if (_final.Task.IsCompleted) return await _final.Task.ConfigureAwait(false);
             var requestId = _client.SendGet(TaskId, wait, new PendingRequest(r => tcs.TrySetResult(r), e => tcs.TrySetException(e)));
             Reply reply;
@@ -110,24 +95,91 @@ public sealed class RemoteTask
                 _client.Unwatch(TaskId);
                 throw;
             }
-            catch (RemoteTaskException) when (_final.Task.IsFaulted)
-            {
-                _client.Abandon(requestId);
-                if (abandonOnFail is not null) _client.Abandon(abandonOnFail);
-                return await _final.Task.ConfigureAwait(false);
-            }
             reply.ThrowIfError(_client.KernelId);
             if (reply.Content.GetValueOrDefault("done") is not true) continue;
-            if (reply.Content.GetValueOrDefault("task") is Dictionary<string, object?> record)
+            return await FinishAsync(reply).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Records a final get_reply's outcome and returns the result (or throws the task's error).</summary>
+    private Task<object?> FinishAsync(Reply reply)
+    {
+        if (reply.Content.GetValueOrDefault("task") is Dictionary<string, object?> record)
+        {
+            Record = TaskRecord.FromMap(record);
+            _finished?.Invoke(Record);
+        }
+        _client.Unwatch(TaskId);
+        if (Record?.State == TaskState.Completed) _final.TrySetResult(reply.Content.GetValueOrDefault("result"));
+        else _final.TrySetException(new RemoteTaskException(RemoteError.FromMap(reply.Content.GetValueOrDefault("error")), _client.KernelId, TaskId));
+        return _final.Task;
+    }
+
+    private string TimeoutMessage(TimeSpan timeout) =>
+        $"task '{TaskId}' ({Endpoint}) on kernel '{_client.KernelId}' did not finish within {timeout.TotalSeconds:g} s";
+
+    /// <summary>
+    /// Completes a call. A call-style submit (no <paramref name="get"/>) has one answer: the final
+    /// get_reply, or a submit_reply — a rejection is thrown; an acceptance means a kernel that does
+    /// not answer calls with the result (docs/protocol.md 6.2), so the result is fetched with
+    /// get_request as usual (and later calls send one at once). A plain submit sent with its
+    /// first <paramref name="get"/> completes from the get's reply (a rejection arrives there too).
+    /// </summary>
+    internal async Task<object?> CompleteCallAsync(Task<Reply> answer, string submitId, Task<Reply>? get, string? getId, TimeSpan? timeout, CancellationToken ct)
+    {
+        var started = DateTime.UtcNow;
+        var awaited = get ?? answer;
+        Reply reply;
+        try
+        {
+            reply = awaited.IsCompleted ? await awaited.ConfigureAwait(false)
+                : timeout is { } limit ? await awaited.WaitAsync(limit, ct).ConfigureAwait(false)
+                : await awaited.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (!awaited.IsCompleted)
+        {
+            Abandon(submitId, getId);
+            _ = CancelQuietly();
+            throw new TimeoutException(TimeoutMessage(timeout!.Value));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Abandon(submitId, getId);
+            _ = CancelQuietly();
+            throw;
+        }
+        catch (Exception e) when (e is KernelLostException or ObjectDisposedException)
+        {
+            _client.Unwatch(TaskId);
+            throw;
+        }
+        TimeSpan? Left() => timeout is { } t ? t - (DateTime.UtcNow - started) : null;
+        if (reply.Header.Type == MessageTypes.SubmitReply)
+        {
+            if (reply.Content.GetValueOrDefault("accepted") is true)
             {
-                Record = TaskRecord.FromMap(record);
-                _finished?.Invoke(Record);
+                _client.LearnCallSupport(false);
+                return await GetAsync(Left(), ct, abandonOnFail: submitId).ConfigureAwait(false);
             }
             _client.Unwatch(TaskId);
-            if (Record?.State == TaskState.Completed) _final.TrySetResult(reply.Content.GetValueOrDefault("result"));
-            else _final.TrySetException(new RemoteTaskException(RemoteError.FromMap(reply.Content.GetValueOrDefault("error")), _client.KernelId, TaskId));
-            return await _final.Task.ConfigureAwait(false);
+            throw new RemoteTaskException(RemoteError.FromMap(reply.Content.GetValueOrDefault("error")), _client.KernelId, TaskId);
         }
+        if (reply.Header.Type == MessageTypes.ErrorReply)
+        {
+            Abandon(submitId, getId);
+            _client.Unwatch(TaskId);
+            reply.ThrowIfError(_client.KernelId);
+        }
+        if (get is null) _client.LearnCallSupport(true);
+        if (reply.Content.GetValueOrDefault("done") is not true) return await GetAsync(Left(), ct, abandonOnFail: submitId).ConfigureAwait(false);
+        return await FinishAsync(reply).ConfigureAwait(false);
+    }
+
+    private void Abandon(string submitId, string? getId)
+    {
+        _client.Abandon(submitId);
+        if (getId is not null) _client.Abandon(getId);
+        _client.Unwatch(TaskId);
     }
 
     private async Task CancelQuietly()

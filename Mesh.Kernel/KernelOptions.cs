@@ -28,6 +28,13 @@ public sealed record KernelOptions
     /// <summary>Connection file path; default <c>MESH_CONNECTION_FILE</c> or <c>--connection-file</c>.</summary>
     public string? ConnectionFile { get; init; }
 
+    /// <summary>
+    /// Whether call-style submits (docs/protocol.md 6.2) are answered with the result; default true,
+    /// false when <c>MESH_ANSWER_CALLS=0</c>. Off, the kernel behaves as a base-protocol kernel that
+    /// ignores <c>call</c> — which is what clients must cope with, and how their fallback is tested.
+    /// </summary>
+    public bool AnswerCalls { get; init; } = Environment.GetEnvironmentVariable("MESH_ANSWER_CALLS") != "0";
+
     /// <summary>Reported in kernel_info.</summary>
     public string Implementation { get; init; } = "mesh-dotnet";
 }

@@ -56,12 +56,25 @@ public sealed class MeshKernel
     /// registered services are supplied by the kernel. The handler may be synchronous or return a
     /// Task/ValueTask.
     /// </summary>
-    public MeshKernel Map(string name, Delegate handler, string? description = null)
+    public MeshKernel Map(string name, Delegate handler, string? description = null) => Map(name, handler, description, inline: false);
+
+    /// <summary>
+    /// Maps an endpoint whose handler runs on the kernel's I/O thread the moment its request
+    /// arrives, instead of being queued for a worker: a call then costs no thread hand-off inside
+    /// the kernel. Only for handlers that take microseconds and never block (getters, echo,
+    /// small arithmetic): while one runs, the kernel reads no other request (health still
+    /// answers). Inline tasks ignore priority and do not count against the concurrency limit;
+    /// binding, errors, task records and results are as for <see cref="Map(string, Delegate, string?)"/>.
+    /// A handler that returns an unfinished task completes asynchronously without holding the thread.
+    /// </summary>
+    public MeshKernel MapInline(string name, Delegate handler, string? description = null) => Map(name, handler, description, inline: true);
+
+    private MeshKernel Map(string name, Delegate handler, string? description, bool inline)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(handler);
         var isService = _host.Services.GetService<IServiceProviderIsService>();
-        _registry.Add(new Endpoint(name, handler, description, _host.Services, t => isService?.IsService(t) == true));
+        _registry.Add(new Endpoint(name, handler, description, _host.Services, t => isService?.IsService(t) == true) { Inline = inline });
         return this;
     }
 

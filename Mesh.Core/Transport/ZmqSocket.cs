@@ -47,6 +47,21 @@ public sealed unsafe class ZmqSocket : IDisposable
             if (ZmqNative.zmq_setsockopt(Handle, option, p, (nuint)value.Length) != 0) throw ZmqException.Last($"zmq_setsockopt({option})");
     }
 
+    /// <summary>
+    /// The descriptor libzmq signals when the socket has new activity (<c>ZMQ_FD</c>); see
+    /// <see cref="SocketPoller"/> for how to wait on it correctly.
+    /// </summary>
+    internal int NotificationFd
+    {
+        get
+        {
+            int fd;
+            nuint size = sizeof(int);
+            if (ZmqNative.zmq_getsockopt(Handle, ZmqNative.ZMQ_FD, &fd, &size) != 0) throw ZmqException.Last("zmq_getsockopt(ZMQ_FD)");
+            return fd;
+        }
+    }
+
     /// <summary>Sets the maximum inbound message size; larger messages are dropped by libzmq.</summary>
     public long MaxMessageSize { set => SetOption(ZmqNative.ZMQ_MAXMSGSIZE, value); }
 

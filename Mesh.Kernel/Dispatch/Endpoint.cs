@@ -52,6 +52,12 @@ internal sealed class Endpoint
     public string Name { get; }
     public string Doc { get; }
 
+    /// <summary>
+    /// Runs on the kernel's I/O thread as soon as its submit is accepted, bypassing the queue and
+    /// the workers (for handlers that take microseconds and never block).
+    /// </summary>
+    public bool Inline { get; init; }
+
     private enum ParameterKind { Data, CancellationToken, Progress, Context, Service }
 
     private static ParameterKind Classify(ParameterInfo p)

@@ -69,7 +69,7 @@ internal sealed class HealthResponder(ZmqSocket socket, Signer signer, KernelSer
             type = MessageTypes.ErrorReply;
             content = new Dictionary<string, object?> { ["error"] = RemoteError.Protocol(ErrorCode.UnknownMessageType, $"'{msg.Header.Type}' is not a message type of the health port").ToMap() };
         }
-        var header = new MessageHeader(Guid.NewGuid().ToString("N"), type, session, DateTime.UtcNow, msg.Header.Id);
+        var header = new MessageHeader(MessageIds.Next(), type, session, DateTime.UtcNow, msg.Header.Id);
         Envelope.Send(socket, msg.Identity, Envelope.Encode(signer, header, content));
     }
 }

@@ -38,6 +38,7 @@ internal sealed class KernelServer : IDisposable
     private readonly DateTime _startedAt = DateTime.UtcNow;
     private HealthResponder? _healthResponder;
     private Thread? _ioThread;
+    private SocketPoller? _poller; // I/O thread only
     private long _sequence;
     private int _running, _completed, _retainedCount;
     private long _rejected;
@@ -147,16 +148,19 @@ internal sealed class KernelServer : IDisposable
 
     private void IoLoop()
     {
-        var poller = new Poller([_submit, _get], [_wake.FileDescriptor]);
+        var poller = new SocketPoller([_submit, _get], [_wake.FileDescriptor]);
+        _poller = poller;
         var nextSweep = DateTime.UtcNow;
         while (!_stopIo)
         {
             try
             {
-                poller.Poll(50);
-                if (poller.IsReadable(0)) Drain(_submit, HandleSubmitPort);
-                if (poller.IsReadable(1)) Drain(_get, HandleGetPort);
-                if (poller.IsReadable(2)) { _wake.Reset(); RunOutbox(); }
+                poller.Wait(50);
+                if (poller.IsPending(0)) Drain(poller, 0, _submit, HandleSubmitPort);
+                if (poller.IsPending(1)) Drain(poller, 1, _get, HandleGetPort);
+                // Workers' outcomes: run them every turn, so a busy socket cannot starve them.
+                if (poller.IsFdReadable(0)) _wake.Reset();
+                RunOutbox();
                 var now = DateTime.UtcNow;
                 if (now >= nextSweep) { Sweep(now); nextSweep = now.AddMilliseconds(50); }
             }
@@ -181,12 +185,16 @@ internal sealed class KernelServer : IDisposable
         }
     }
 
-    private void Drain(ZmqSocket socket, Action<IncomingMessage> handler)
+    private void Drain(SocketPoller poller, int index, ZmqSocket socket, Action<IncomingMessage> handler)
     {
         for (int n = 0; n < MaxMessagesPerTurn; n++)
         {
             var frames = new List<ReceivedFrame>(5);
-            if (!socket.TryReceive(frames, dontWait: true, MaxFramesPerMessage, out bool truncated)) return;
+            if (!socket.TryReceive(frames, dontWait: true, MaxFramesPerMessage, out bool truncated))
+            {
+                poller.MarkDrained(index);
+                return;
+            }
             IncomingMessage? msg = null;
             try
             {
@@ -231,8 +239,9 @@ internal sealed class KernelServer : IDisposable
 
     private void Send(ZmqSocket socket, byte[] identity, string type, string? parentId, object content)
     {
-        var header = new MessageHeader(Guid.NewGuid().ToString("N"), type, _session, DateTime.UtcNow, parentId);
+        var header = new MessageHeader(MessageIds.Next(), type, _session, DateTime.UtcNow, parentId);
         Envelope.Send(socket, identity, Envelope.Encode(_signer, header, content));
+        _poller?.MarkPending(socket); // the send may have consumed the signal of a waiting request
     }
 
     private void HandleSubmitPort(IncomingMessage msg)
@@ -264,7 +273,7 @@ internal sealed class KernelServer : IDisposable
             var other => throw new ProtocolException(ErrorCode.MalformedMessage, $"get_request timeout must be a number of seconds, got {other}"),
         };
         bool keep = c.GetValueOrDefault("keep") is true;
-        var parked = new ParkedGet(msg.Identity, msg.Header.Id, taskId, DateTime.UtcNow.AddSeconds(Math.Clamp(timeout, 0, _options.MaxGetWait.TotalSeconds)), keep);
+        var parked = new ParkedGet(_get, msg.Identity, msg.Header.Id, taskId, DateTime.UtcNow.AddSeconds(Math.Clamp(timeout, 0, _options.MaxGetWait.TotalSeconds)), keep);
         if (_tasks.TryGetValue(taskId, out var task) && task.State.IsFinal()) { AnswerGet(parked, task); return; }
         if (task is null && _forgotten.TryGetValue(taskId, out var rejection))
         {
@@ -347,11 +356,44 @@ internal sealed class KernelServer : IDisposable
         };
         _tasks[taskId] = task;
         _forgotten.Remove(taskId);
-        _queue.Enqueue(task);
-        Send(_submit, msg.Identity, MessageTypes.SubmitReply, msg.Header.Id, new Dictionary<string, object?>
+        if (_options.AnswerCalls && c.GetValueOrDefault("call") is true)
         {
-            ["task_id"] = taskId, ["accepted"] = true, ["state"] = TaskState.Queued.WireName(),
-        });
+            // A call: no acknowledgement; the result goes back on this port when the task ends.
+            if (!_parked.TryGetValue(taskId, out var waiting)) _parked[taskId] = waiting = [];
+            waiting.Add(new ParkedGet(_submit, msg.Identity, msg.Header.Id, taskId, DateTime.MaxValue, Keep: false));
+        }
+        else
+        {
+            Send(_submit, msg.Identity, MessageTypes.SubmitReply, msg.Header.Id, new Dictionary<string, object?>
+            {
+                ["task_id"] = taskId, ["accepted"] = true, ["state"] = TaskState.Queued.WireName(),
+            });
+        }
+        if (endpoint!.Inline) RunInline(task);
+        else _queue.Enqueue(task);
+    }
+
+    /// <summary>Runs an inline endpoint's task here on the I/O thread (see <see cref="MeshKernel.MapInline"/>).</summary>
+    private void RunInline(KernelTask task)
+    {
+        task.TryTransition(TaskState.Queued, TaskState.Started);
+        task.StartedAt = DateTime.UtcNow;
+        Interlocked.Increment(ref _running);
+        var run = RunAsync(task);
+        if (run.IsCompleted)
+        {
+            Interlocked.Decrement(ref _running);
+            var (state, result, error) = run.Result;
+            Finish(task, state, result, error);
+            return;
+        }
+        // An async handler: finish when it does, without holding the I/O thread.
+        run.ContinueWith(t =>
+        {
+            Interlocked.Decrement(ref _running);
+            var (state, result, error) = t.Result;
+            Post(() => Finish(task, state, result, error));
+        }, TaskScheduler.Default);
     }
 
     private void HandleCancel(IncomingMessage msg)
@@ -466,13 +508,13 @@ internal sealed class KernelServer : IDisposable
         else reply["error"] = task.Error?.ToMap();
         try
         {
-            Send(_get, g.Identity, MessageTypes.GetReply, g.RequestId, reply);
+            Send(g.Socket, g.Identity, MessageTypes.GetReply, g.RequestId, reply);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or NotSupportedException)
         {
             // The handler returned something the value model cannot encode: report that instead.
             var err = new RemoteError("mesh.UnencodableResult", $"result of endpoint '{task.Endpoint.Name}' cannot be encoded: {e.Message}", [], (int)ErrorCode.ApplicationError);
-            Send(_get, g.Identity, MessageTypes.GetReply, g.RequestId, new Dictionary<string, object?>
+            Send(g.Socket, g.Identity, MessageTypes.GetReply, g.RequestId, new Dictionary<string, object?>
             {
                 ["task_id"] = task.TaskId, ["done"] = true, ["task"] = task.ToRecord().ToMap(), ["error"] = err.ToMap(),
             });
@@ -481,7 +523,7 @@ internal sealed class KernelServer : IDisposable
     }
 
     private void AnswerPending(ParkedGet g, KernelTask? task) =>
-        Send(_get, g.Identity, MessageTypes.GetReply, g.RequestId, new Dictionary<string, object?>
+        Send(g.Socket, g.Identity, MessageTypes.GetReply, g.RequestId, new Dictionary<string, object?>
         {
             ["task_id"] = g.TaskId, ["done"] = false, ["task"] = task?.ToRecord().ToMap(),
         });
@@ -490,7 +532,7 @@ internal sealed class KernelServer : IDisposable
         AnswerRejected(g, RemoteError.Protocol(ErrorCode.UnknownTask, $"kernel '{KernelId}' has no task '{g.TaskId}' (never submitted, already fetched, or expired)"));
 
     private void AnswerRejected(ParkedGet g, RemoteError error) =>
-        Send(_get, g.Identity, MessageTypes.GetReply, g.RequestId, new Dictionary<string, object?>
+        Send(g.Socket, g.Identity, MessageTypes.GetReply, g.RequestId, new Dictionary<string, object?>
         {
             ["task_id"] = g.TaskId, ["done"] = true, ["task"] = null, ["error"] = error.ToMap(),
         });
@@ -612,5 +654,6 @@ internal sealed class KernelServer : IDisposable
         _stop.Dispose();
     }
 
-    private sealed record ParkedGet(byte[] Identity, string RequestId, string TaskId, DateTime Deadline, bool Keep);
+    /// <summary>A request waiting for a task to end: a get (answered on the get port) or a call-style submit (on the submit port).</summary>
+    private sealed record ParkedGet(ZmqSocket Socket, byte[] Identity, string RequestId, string TaskId, DateTime Deadline, bool Keep);
 }

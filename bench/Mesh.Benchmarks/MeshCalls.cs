@@ -18,7 +18,7 @@ internal static class Paths
 }
 
 /// <summary>One of our kernels: how the .NET manager starts it and how the Python one does.</summary>
-internal sealed record KernelKind(string Label, Func<string, KernelSpec> Spec, string[] Argv)
+internal sealed record KernelKind(string Label, Func<string, KernelSpec> Spec, string[] Argv, string? InlineEcho = null)
 {
     // One worker per kernel everywhere, so no case gains from parallel handlers.
     static readonly Dictionary<string, string?> OneWorker = new() { ["MESH_MAX_CONCURRENCY"] = "1" };
@@ -26,7 +26,7 @@ internal sealed record KernelKind(string Label, Func<string, KernelSpec> Spec, s
     /// <summary>The .NET test kernel (tests/Mesh.TestKernel).</summary>
     public static KernelKind DotNet => new(".NET",
         id => new() { Id = id, Launcher = new DotNetLauncher(Paths.DotNetKernel), Environment = OneWorker },
-        ["dotnet", Paths.DotNetKernel]);
+        ["dotnet", Paths.DotNetKernel], InlineEcho: "echo_inline");
 
     /// <summary>The Python conformance kernel in the project's kernel venv.</summary>
     public static KernelKind Python => new("Python",
@@ -47,27 +47,11 @@ internal static class MeshCalls
     {
         await using var manager = new KernelManager();
         var client = (await manager.StartAsync(kind.Spec("bench"))).Client;
-        string name = $"Mesh .NET→{kind.Label} call";
         var rows = new List<Row>();
-        foreach (var size in Plan.Sizes)
-        {
-            // 1 B travels as bin; larger payloads as float64 arrays (raw buffer frames above 1 KiB).
-            object payload = size < 8 ? new byte[size] : Enumerable.Range(0, size / 8).Select(i => (double)i).ToArray();
-            var args = Arguments.Of(payload);
-            int n = plan.Iterations(size);
-            var times = new List<double>(n);
-            long start = 0;
-            for (int i = -plan.Warmup(n); i < n; i++)
-            {
-                if (i == 0) start = Stopwatch.GetTimestamp();
-                long t0 = Stopwatch.GetTimestamp();
-                var back = await client.CallAsync("echo", args);
-                if (i >= 0) times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
-                CheckEcho(payload, back);
-            }
-            var s = Stats.Of(times, Stopwatch.GetElapsedTime(start).TotalSeconds);
-            rows.Add(new Row(Section.Call, name, ".NET", kind.Label, size, n, s.P50, s.P99, s.CallsPerS));
-        }
+        await EchoRowsAsync(client, "echo", $"Mesh .NET→{kind.Label} call", kind, Plan.Sizes, plan, rows);
+        // Kernels that can run a handler on their I/O thread (MapInline): the same echo without the worker hop.
+        if (kind.InlineEcho is { } inline)
+            await EchoRowsAsync(client, inline, $"Mesh .NET→{kind.Label} call, inline endpoint", kind, Plan.Sizes.Where(s => s <= 64 * 1024), plan, rows);
 
         int calls = plan.PipelinedCalls, window = plan.Window;
         var sw = Stopwatch.StartNew();
@@ -84,6 +68,29 @@ internal static class MeshCalls
         rows.Add(new Row(Section.Pipelined, $"Mesh .NET→{kind.Label} pipelined add ({window} in flight)", ".NET", kind.Label, 0, calls,
             seconds / calls * 1e6, seconds / calls * 1e6, calls / seconds));
         return rows;
+    }
+
+    static async Task EchoRowsAsync(Client.Client client, string endpoint, string name, KernelKind kind, IEnumerable<int> sizes, Plan plan, List<Row> rows)
+    {
+        foreach (var size in sizes)
+        {
+            // 1 B travels as bin; larger payloads as float64 arrays (raw buffer frames above 1 KiB).
+            object payload = size < 8 ? new byte[size] : Enumerable.Range(0, size / 8).Select(i => (double)i).ToArray();
+            var args = Arguments.Of(payload);
+            int n = plan.Iterations(size);
+            var times = new List<double>(n);
+            long start = 0;
+            for (int i = -plan.Warmup(n); i < n; i++)
+            {
+                if (i == 0) start = Stopwatch.GetTimestamp();
+                long t0 = Stopwatch.GetTimestamp();
+                var back = await client.CallAsync(endpoint, args);
+                if (i >= 0) times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+                CheckEcho(payload, back);
+            }
+            var s = Stats.Of(times, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            rows.Add(new Row(Section.Call, name, ".NET", kind.Label, size, n, s.P50, s.P99, s.CallsPerS));
+        }
     }
 
     /// <summary>Launch → registration → first health reply, as the caller of StartAsync sees it.</summary>

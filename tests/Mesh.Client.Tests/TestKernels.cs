@@ -22,11 +22,12 @@ internal static partial class TestKernels
     /// <summary>The project's Python kernel venv (made by scripts/python-env.sh).</summary>
     public static string KernelVenv => Path.Combine(RepoRoot, ".venv", "kernel");
 
-    public static KernelSpec Spec(string id, int maxConcurrency = 2, string? fault = null, RestartPolicy? restart = null, TimeSpan? startupTimeout = null) => new()
+    public static KernelSpec Spec(string id, int maxConcurrency = 2, string? fault = null, RestartPolicy? restart = null, TimeSpan? startupTimeout = null,
+        IReadOnlyDictionary<string, string?>? environment = null) => new()
     {
         Id = id,
         Launcher = new DotNetLauncher(Dll),
-        Environment = new Dictionary<string, string?>
+        Environment = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>())
         {
             ["MESH_MAX_CONCURRENCY"] = maxConcurrency.ToString(),
             ["MESH_TEST_FAULT"] = fault,

@@ -17,6 +17,19 @@ public abstract class KernelConformanceTests<TFixture>(TFixture fixture) : IClas
     protected bool Serves(params string[] endpoints) => endpoints.All(fixture.Endpoints.Contains);
 
     [Fact]
+    public async Task Calls_are_answered_with_the_result_in_one_message()
+    {
+        if (!Serves("add")) return;
+        // docs/protocol.md 6.2: an accepted call-style submit gets no submit_reply, only the final
+        // get_reply; the client learns that from the first answer (a plain acceptance would say no).
+        Assert.Equal(5.0, await Serial.CallAsync<double>("add", 2.0, 3.0));
+        Assert.True(Serial.KernelAnswersCalls, "the kernel answered a call with a plain submit_reply");
+        var rejected = await Assert.ThrowsAsync<RemoteTaskException>(() => Serial.CallAsync("no_such_endpoint", Arguments.Of()));
+        Assert.Equal(ErrorCode.UnknownEndpoint, rejected.Code);
+        Assert.Equal(9.0, await Serial.CallAsync<double>("add", 4.0, 5.0));
+    }
+
+    [Fact]
     public async Task Scalars_strings_and_nested_maps_round_trip()
     {
         if (!Serves("echo")) return;

@@ -29,6 +29,7 @@ var kernel = MeshKernel.CreateBuilder(args).Build();
 long orderCounter = -1;
 
 kernel.Map("echo", (object? value) => value, "returns its argument unchanged");
+kernel.MapInline("echo_inline", (object? value) => value, "returns its argument unchanged, on the kernel's I/O thread");
 kernel.Map("add", (double a, double b) => a + b);
 kernel.Map("concat", (string a, string b = "-") => a + b);
 kernel.Map("sum_array", (NDArray x) =>

@@ -91,9 +91,14 @@ class _Stop(BaseException):
 
 
 class _Waiter:
-    __slots__ = ("ids", "msg_id", "task_id", "keep", "deadline", "done")
+    """A request parked until its task ends: a ``get_request`` (answered on the get socket) or
+    a call-style ``submit_request`` (``call: true``, answered on the submit socket, with no
+    deadline: it is never in the expiry heap)."""
 
-    def __init__(self, ids, msg_id, task_id, keep, deadline):
+    __slots__ = ("sock", "ids", "msg_id", "task_id", "keep", "deadline", "done")
+
+    def __init__(self, sock, ids, msg_id, task_id, keep, deadline):
+        self.sock = sock
         self.ids = ids
         self.msg_id = msg_id
         self.task_id = task_id
@@ -603,7 +608,7 @@ class _Runtime:
             if waiters:
                 for w in waiters:
                     w.done = True
-                    self._send(self.get, w.ids, "get_reply", {
+                    self._send(w.sock, w.ids, "get_reply", {
                         "task_id": task_id, "done": True, "task": None, "error": err}, w.msg_id)
 
     def _on_submit(self, ids, msg):
@@ -683,9 +688,17 @@ class _Runtime:
         task.state = QUEUED
         self.tasks[task_id] = task
         self.gone.pop(task_id, None)
-        # Acknowledge first: once queued, a worker competes with this thread for the GIL.
-        self._send(self.submit, ids, "submit_reply",
-                   {"task_id": task_id, "accepted": True, "state": QUEUED}, msg.id)
+        if c.get("call") is True:
+            # A call (section 6.2): no acknowledgement; the final get_reply goes back on the
+            # submit socket, like a get without keep that never times out. Parked before the
+            # task is queued, so it cannot end unanswered. (Only a literal true counts: a kernel
+            # may ignore ``call``, so anything else is a plain submit, as in the .NET kernel.)
+            self.waiters.setdefault(task_id, []).append(
+                _Waiter(self.submit, ids, msg.id, task_id, False, None))
+        else:
+            # Acknowledge first: once queued, a worker competes with this thread for the GIL.
+            self._send(self.submit, ids, "submit_reply",
+                       {"task_id": task_id, "accepted": True, "state": QUEUED}, msg.id)
         self.queue.put(task)
 
     def _on_cancel(self, ids, msg):
@@ -755,7 +768,7 @@ class _Runtime:
         keep = bool(keep)
         task = self.tasks.get(task_id)
         if task is not None and task.state in FINAL_STATES:
-            self._send_result(ids, msg.id, task)
+            self._send_result(self.get, ids, msg.id, task)
             if not keep:
                 self._forget(task_id)
             return
@@ -767,14 +780,16 @@ class _Runtime:
         wait = MAX_GET_WAIT if timeout is None else min(max(float(timeout), 0.0), MAX_GET_WAIT)
         if wait <= 0:
             return self._send_pending(ids, msg.id, task_id)
-        w = _Waiter(ids, msg.id, task_id, keep, time.monotonic() + wait)
+        w = _Waiter(self.get, ids, msg.id, task_id, keep, time.monotonic() + wait)
         self.waiters.setdefault(task_id, []).append(w)
         heapq.heappush(self.waiter_heap, (w.deadline, next(self._seq), w))
 
-    def _send_result(self, ids, parent_id, task):
+    def _send_result(self, sock, ids, parent_id, task):
+        """Sends the final ``get_reply`` of ``task`` (on the get socket, or the submit socket
+        for a call)."""
         body, buffers = task.reply
         _, frames = self.env.pack_encoded("get_reply", body, buffers, parent_id)
-        transport.send(self.get, frames, ids)
+        transport.send(sock, frames, ids)
         task.proxy_ids = None  # the references it carries now belong to the session
 
     def _send_pending(self, ids, parent_id, task_id):
@@ -816,7 +831,8 @@ class _Runtime:
                          % (task.task_id, task.timeout), TASK_TIMEOUT)
 
     def _finish(self, task, state, result, error, reply=None, ended_at=None):
-        """Makes ``task`` final (main thread only) and answers the gets waiting for it."""
+        """Makes ``task`` final (main thread only) and answers the gets (and the call) waiting
+        for it."""
         if state != COMPLETED and task.proxy_ids:
             self._release_refs(task)
         task.state = state
@@ -839,7 +855,7 @@ class _Runtime:
             for w in waiters:
                 w.done = True
                 keep = keep or w.keep
-                self._send_result(w.ids, w.msg_id, task)
+                self._send_result(w.sock, w.ids, w.msg_id, task)
             if not keep:
                 self._forget(task.task_id)
         while len(self.retained) > self.kernel.max_retained:

@@ -384,3 +384,229 @@ def test_ipc_transport():
     with mesh.launch(CONFORMANCE_KERNEL, transport_name="ipc") as k, k.client() as c:
         assert k.info.submit.startswith("ipc://")
         assert c.call("concat", "i", "pc") == "ipc"
+
+
+# ------------------------------------------------------------------ call-style submit (6.2)
+
+
+class _RawPeer:
+    """Raw DEALER sockets on a kernel's submit and get ports (envelopes, no client logic)."""
+
+    def __init__(self, kernel):
+        from mesh import transport
+        from mesh.envelope import Envelope
+        import zmq
+        self._transport = transport
+        self.env = Envelope(kernel.info.key)
+        ctx = zmq.Context.instance()
+        self.submit = transport.make_socket(ctx, zmq.DEALER)
+        self.get = transport.make_socket(ctx, zmq.DEALER)
+        self.submit.connect(kernel.info.submit)
+        self.get.connect(kernel.info.get)
+
+    def send(self, sock, msg_type, content):
+        """Sends a request; returns its message id."""
+        msg_id, frames = self.env.pack(msg_type, content)
+        self._transport.send(sock, frames)
+        return msg_id
+
+    def send_submit(self, task_id, endpoint, args, **extra):
+        content = {"task_id": task_id, "endpoint": endpoint, "args": args, "kwargs": {},
+                   "priority": 5, "timeout": None, "retries": 0, "metadata": {}}
+        content.update(extra)
+        return self.send(self.submit, "submit_request", content)
+
+    def recv(self, sock, timeout=5.0):
+        assert sock.poll(int(timeout * 1000)), "no message within %g s" % timeout
+        return self.env.unpack(self._transport.recv(sock)[1])
+
+    def quiet(self, sock, ms=200):
+        """True when nothing arrives on ``sock`` within ``ms``."""
+        return not sock.poll(ms)
+
+    def close(self):
+        self.submit.close(0)
+        self.get.close(0)
+
+
+@pytest.fixture
+def raw(conformance_kernel):
+    peer = _RawPeer(conformance_kernel)
+    yield peer
+    peer.close()
+
+
+def _tid(prefix):
+    return "%s-%s" % (prefix, os.urandom(6).hex())
+
+
+def test_call_is_answered_once_by_a_get_reply_on_the_submit_port(raw):
+    tid = _tid("call")
+    sid = raw.send_submit(tid, "add", [1, 2], call=True)
+    msg = raw.recv(raw.submit)
+    assert msg.type == "get_reply" and msg.parent_id == sid
+    c = msg.content
+    assert c["task_id"] == tid and c["done"] is True and c["result"] == 3.0
+    assert "error" not in c
+    assert c["task"]["task_id"] == tid and c["task"]["state"] == "COMPLETED"
+    assert c["task"]["ended_at"] is not None
+    # no submit_reply (nor anything else) follows, on either port
+    assert raw.quiet(raw.submit) and raw.quiet(raw.get, 0)
+
+
+def test_call_to_an_unknown_endpoint_is_rejected_with_a_submit_reply(raw):
+    tid = _tid("call-unknown")
+    sid = raw.send_submit(tid, "no_such_endpoint", [], call=True)
+    msg = raw.recv(raw.submit)
+    assert msg.type == "submit_reply" and msg.parent_id == sid
+    c = msg.content
+    assert c["task_id"] == tid and c["accepted"] is False and c["state"] is None
+    assert c["error"]["code"] == errors.UNKNOWN_ENDPOINT
+    assert raw.quiet(raw.submit)
+    # the rejection is remembered: a get is answered with it at once
+    raw.send(raw.get, "get_request", {"task_id": tid, "timeout": 10.0, "keep": False})
+    c = raw.recv(raw.get, 1.0).content
+    assert c["done"] is True and c["task"] is None
+    assert c["error"]["code"] == errors.UNKNOWN_ENDPOINT
+
+
+def test_call_with_bad_arguments_is_rejected_with_a_submit_reply(raw):
+    sid = raw.send_submit(_tid("call-bad"), "add", [1], call=True)
+    msg = raw.recv(raw.submit)
+    assert msg.type == "submit_reply" and msg.parent_id == sid
+    assert msg.content["accepted"] is False
+    assert msg.content["error"]["code"] == errors.BAD_ARGUMENTS
+    assert raw.quiet(raw.submit)
+
+
+def test_call_of_a_failing_handler_gets_the_error(raw):
+    tid = _tid("call-fail")
+    sid = raw.send_submit(tid, "fail", ["boom 42"], call=True)
+    msg = raw.recv(raw.submit)
+    assert msg.type == "get_reply" and msg.parent_id == sid
+    c = msg.content
+    assert c["done"] is True and c["task"]["state"] == "ERROR" and "result" not in c
+    assert c["error"]["code"] == errors.APPLICATION_ERROR and "boom 42" in c["error"]["message"]
+    assert raw.quiet(raw.submit)
+
+
+def test_after_the_call_answer_the_task_is_forgotten(raw):
+    tid = _tid("call-forgotten")
+    raw.send_submit(tid, "add", [2, 3], call=True)
+    assert raw.recv(raw.submit).content["result"] == 5.0
+    t0 = time.monotonic()
+    raw.send(raw.get, "get_request", {"task_id": tid, "timeout": 10.0, "keep": False})
+    c = raw.recv(raw.get, 2.0).content
+    assert time.monotonic() - t0 < 1.0   # answered at once, not after the timeout
+    assert c["task_id"] == tid and c["done"] is True and c["task"] is None
+    assert c["error"]["code"] == errors.UNKNOWN_TASK
+    raw.send(raw.submit, "status_request", {"task_ids": [tid]})
+    assert raw.recv(raw.submit).content["tasks"] == [None]
+
+
+def test_call_outlives_expiring_gets_and_shares_the_end_with_them(raw):
+    tid = _tid("call-gets")
+    sid = raw.send_submit(tid, "sleep", [0.6], call=True)
+    # a short get expires with done: false; the call is not touched by that sweep
+    short = raw.send(raw.get, "get_request", {"task_id": tid, "timeout": 0.1, "keep": False})
+    msg = raw.recv(raw.get)
+    assert msg.parent_id == short and msg.content["done"] is False
+    assert msg.content["task"]["state"] in ("QUEUED", "STARTED")
+    assert raw.quiet(raw.submit)
+    # a long get waits with the call; both are answered when the task ends
+    long_ = raw.send(raw.get, "get_request", {"task_id": tid, "timeout": 10.0, "keep": False})
+    got = raw.recv(raw.get)
+    assert got.parent_id == long_ and got.content["done"] is True and got.content["result"] == 0.6
+    call = raw.recv(raw.submit)
+    assert call.type == "get_reply" and call.parent_id == sid
+    assert call.content["result"] == 0.6 and call.content["task"]["state"] == "COMPLETED"
+    assert raw.quiet(raw.submit) and raw.quiet(raw.get, 0)
+
+
+def test_plain_submit_without_call_is_unchanged(raw):
+    for extra in ({}, {"call": False}):
+        tid = _tid("plain")
+        sid = raw.send_submit(tid, "add", [4, 5], **extra)
+        msg = raw.recv(raw.submit)
+        assert msg.type == "submit_reply" and msg.parent_id == sid
+        assert msg.content == {"task_id": tid, "accepted": True, "state": "QUEUED"}
+        raw.send(raw.get, "get_request", {"task_id": tid, "timeout": 10.0, "keep": False})
+        c = raw.recv(raw.get).content
+        assert c["done"] is True and c["result"] == 9.0
+        assert raw.quiet(raw.submit, 100)
+
+
+def _wait_started(raw, running, queued):
+    """Waits until ``running`` runs on a one-worker kernel (``queued`` then stays queued)."""
+    deadline = time.monotonic() + 5
+    while True:
+        raw.send(raw.submit, "status_request", {"task_ids": [running, queued]})
+        msg = raw.recv(raw.submit)
+        assert msg.type == "status_reply"
+        states = [t["state"] for t in msg.content["tasks"]]
+        if states[0] == "STARTED":
+            assert states[1] == "QUEUED"
+            return
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def test_call_cancelled_while_running_or_queued():
+    with mesh.launch(CONFORMANCE_KERNEL, env={"MESH_MAX_CONCURRENCY": "1"}) as k:
+        raw = _RawPeer(k)
+        try:
+            running, queued = _tid("call-running"), _tid("call-queued")
+            sid_running = raw.send_submit(running, "sleep", [30.0], call=True)
+            sid_queued = raw.send_submit(queued, "sleep", [30.0], call=True)
+            _wait_started(raw, running, queued)
+
+            def cancel(tid):
+                cid = raw.send(raw.submit, "cancel_request", {"task_id": tid})
+                got = {}
+                while len(got) < 2:  # the cancel_reply and the call's answer, in either order
+                    m = raw.recv(raw.submit)
+                    got[m.type] = m
+                assert got["cancel_reply"].parent_id == cid
+                assert got["cancel_reply"].content["cancelled"] is True
+                return got["get_reply"]
+
+            answer = cancel(queued)
+            assert answer.parent_id == sid_queued
+            c = answer.content
+            assert c["task_id"] == queued and c["done"] is True
+            assert c["task"]["state"] == "CANCELLED" and c["error"]["code"] == errors.TASK_CANCELLED
+            t0 = time.monotonic()
+            answer = cancel(running)
+            assert time.monotonic() - t0 < 2
+            assert answer.parent_id == sid_running
+            c = answer.content
+            assert c["task"]["state"] == "CANCELLED" and c["error"]["code"] == errors.TASK_CANCELLED
+            assert raw.quiet(raw.submit)
+        finally:
+            raw.close()
+
+
+def test_calls_are_answered_when_the_kernel_shuts_down():
+    k = mesh.launch(CONFORMANCE_KERNEL, env={"MESH_MAX_CONCURRENCY": "1"})
+    raw = _RawPeer(k)
+    try:
+        running, queued = _tid("call-drains"), _tid("call-dropped")
+        sid_running = raw.send_submit(running, "sleep", [0.5], call=True)
+        sid_queued = raw.send_submit(queued, "sleep", [30.0], call=True)
+        _wait_started(raw, running, queued)
+        raw.send(raw.submit, "shutdown_request", {"grace": 5.0})
+        got = {}
+        while len(got) < 3:
+            m = raw.recv(raw.submit)
+            got[m.parent_id] = m
+        assert sum(m.type == "shutdown_reply" for m in got.values()) == 1
+        c = got[sid_queued].content
+        assert got[sid_queued].type == "get_reply" and c["task"]["state"] == "CANCELLED"
+        assert c["error"]["code"] == errors.TASK_CANCELLED
+        c = got[sid_running].content
+        assert got[sid_running].type == "get_reply" and c["task"]["state"] == "COMPLETED"
+        assert c["result"] == 0.5
+        assert k.wait(5) == 0
+    finally:
+        raw.close()
+        k.shutdown()

@@ -82,6 +82,21 @@ int tk_send_frames(void *sock, mesh_frames *fr)
     return mesh_send(sock, fr->f, fr->n, 0);
 }
 
+int tk_recv(tk *k, void *sock, double timeout, mesh_message *msg)
+{
+    return recv_msg(k, sock, timeout, msg);
+}
+
+int tk_send(tk *k, void *sock, const char *type, const mesh_value *content, char req_id[33])
+{
+    mesh_new_id(req_id);
+    mesh_header h = {.id = req_id, .type = type, .session = k->session};
+    mesh_frames fr = {0};
+    int rc = mesh_envelope_encode(&k->key, &h, content, &fr) == 0 && mesh_send(sock, fr.f, fr.n, 0) == 0 ? 0 : -1;
+    mesh_frames_free(&fr);
+    return rc;
+}
+
 int tk_request(tk *k, void *sock, const char *type, const mesh_value *content, double timeout,
                mesh_message *reply)
 {

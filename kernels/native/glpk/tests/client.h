@@ -56,6 +56,11 @@ void tk_close(tk *k);
 /* Sends `type` with content on sock and waits for the message whose parent_id is this request's
  * id (progress messages meanwhile are recorded). 0 on success, -1 on timeout. */
 int tk_request(tk *k, void *sock, const char *type, const mesh_value *content, double timeout, mesh_message *reply);
+/* Receives the next message on sock, whatever it is (progress included, nothing recorded).
+ * 0 on success, -1 on timeout. */
+int tk_recv(tk *k, void *sock, double timeout, mesh_message *msg);
+/* Sends `type` with content on sock without waiting for anything; req_id receives the header id. */
+int tk_send(tk *k, void *sock, const char *type, const mesh_value *content, char req_id[33]);
 /* Sends raw frames on sock (no identity; DEALER). */
 int tk_send_frames(void *sock, mesh_frames *fr);
 

@@ -1,7 +1,7 @@
 /* test_kernel.c - integration tests against the real mesh-glpk-kernel process.
  *
  * Usage: test_kernel GROUP   (protocol | glpk_examples | warm_start | tables | faults | fuzz |
- *                             lifecycle | cancel | proxy | valgrind | valgrind_proxy)
+ *                             lifecycle | cancel | proxy | call | valgrind | valgrind_proxy)
  * Each group starts its own kernel(s) through the test manager in client.c. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -1952,6 +1952,406 @@ static void proxy_group(void)
 }
 
 /* ======================================================================================== */
+/* calls (protocol section 6.2): submit with call: true, answered by one get_reply            */
+/* ======================================================================================== */
+
+/* Every message received on the submit socket, in order of arrival. */
+typedef struct {
+    mesh_message m[64];
+    int n;
+} inbox;
+
+static const mesh_message *inbox_find(const inbox *in, const char *parent_id)
+{
+    for (int i = 0; i < in->n; i++)
+        if (in->m[i].parent_id && strcmp(in->m[i].parent_id, parent_id) == 0)
+            return &in->m[i];
+    return NULL;
+}
+
+static int inbox_count(const inbox *in, const char *parent_id)
+{
+    int n = 0;
+    for (int i = 0; i < in->n; i++)
+        if (in->m[i].parent_id && strcmp(in->m[i].parent_id, parent_id) == 0)
+            n++;
+    return n;
+}
+
+/* Receives into `in` until a message answering parent_id is there (waiting up to `wait` s,
+ * scaled under valgrind) and returns it; parent_id NULL: receives for `wait` s (unscaled: a
+ * quiet period in which nothing more may arrive) and returns NULL. */
+static const mesh_message *inbox_wait(tk *k, inbox *in, const char *parent_id, double wait)
+{
+    const mesh_message *found = parent_id ? inbox_find(in, parent_id) : NULL;
+    double end = test_now() + (parent_id ? wait * k->scale : wait);
+    while (!found && in->n < (int)(sizeof in->m / sizeof in->m[0])) {
+        double left = end - test_now();
+        if (left <= 0 || tk_recv(k, k->submit, left, &in->m[in->n]) != 0)
+            break;
+        const mesh_message *m = &in->m[in->n++];
+        if (parent_id && m->parent_id && strcmp(m->parent_id, parent_id) == 0)
+            found = m;
+    }
+    return found;
+}
+
+static void inbox_clear(inbox *in)
+{
+    for (int i = 0; i < in->n; i++)
+        mesh_message_free(&in->m[i]);
+    in->n = 0;
+}
+
+/* Sends a submit_request with `call` = true (1), false (0) or absent (-1) and a timeout (< 0:
+ * nil); req_id receives the request's id. */
+static int send_submit(tk *k, const char *task_id, const char *endpoint, mesh_value *args, mesh_value *kwargs,
+                       int priority, double timeout, int call, char req_id[33])
+{
+    mesh_arena *a = mesh_arena_new();
+    mesh_value *c = kw(a, 8, "task_id", S(task_id), "endpoint", S(endpoint), "args", args ? args : arr(a, 0),
+                       "kwargs", kwargs ? kwargs : mesh_v_map(a, 0), "priority", I(priority),
+                       "timeout", timeout >= 0 ? F(timeout) : mesh_v_nil(a), "retries", I(0),
+                       "metadata", mesh_v_map(a, 0));
+    if (call >= 0)
+        mesh_map_put(a, c, "call", B(call == 1));
+    int rc = tk_send(k, k->submit, "submit_request", c, req_id);
+    mesh_arena_free(a);
+    return rc;
+}
+
+/* Checks that m is the call's answer: a get_reply to req_id, done, for task_id, in `state`. */
+static void check_call_answer(const mesh_message *m, const char *what, const char *req_id, const char *task_id,
+                              const char *state)
+{
+    CHECK(m, "%s: answered", what);
+    if (!m)
+        return;
+    const mesh_value *done = mget(m->content, "done");
+    CHECK(strcmp(m->type, "get_reply") == 0, "%s: answered by a get_reply (%s)", what, m->type);
+    CHECK(m->parent_id && strcmp(m->parent_id, req_id) == 0, "%s: parent_id is the submit's id", what);
+    CHECK(done && done->kind == MESH_BOOL && done->u.b, "%s: done", what);
+    CHECK(mstr(m->content, "task_id") && strcmp(mstr(m->content, "task_id"), task_id) == 0 &&
+              mstr(m->content, "task.task_id") && strcmp(mstr(m->content, "task.task_id"), task_id) == 0,
+          "%s: task_id and task record", what);
+    CHECK(state_of(m) && strcmp(state_of(m), state) == 0, "%s: state %s, expected %s (%s)", what,
+          state_of(m) ? state_of(m) : "nil", state, error_text(m));
+}
+
+/* A get for a task that is gone answers at once with done: true, task: nil and `code`. */
+static void check_gone(tk *k, const char *what, const char *task_id, int code)
+{
+    mesh_message m;
+    double t0 = test_now();
+    if (tk_get(k, task_id, 5, false, &m) != 0) {
+        CHECK(false, "%s: get answered", what);
+        return;
+    }
+    const mesh_value *done = mget(m.content, "done"), *task = mget(m.content, "task");
+    CHECK(done && done->u.b && task && task->kind == MESH_NIL && mint(m.content, "error.code", 0) == code &&
+              test_now() - t0 < 1 * k->scale,
+          "%s: get answered at once with done, task nil, error %d (%s after %.2f s)", what, code, error_text(&m),
+          test_now() - t0);
+    mesh_message_free(&m);
+}
+
+/* Polls status_request until task_id is in `state`. Only for moments when nothing else is
+ * expected on the submit socket: tk_request drops other messages. */
+static bool wait_for_state(tk *k, const char *task_id, const char *state, double timeout)
+{
+    mesh_arena *a = mesh_arena_new();
+    double end = test_now() + timeout * k->scale;
+    bool ok = false;
+    while (!ok && test_now() < end) {
+        mesh_message m;
+        if (tk_request(k, k->submit, "status_request", kw(a, 1, "task_ids", arr(a, 1, S(task_id))), 5, &m) != 0)
+            break;
+        const mesh_value *tasks = mget(m.content, "tasks");
+        const char *st = tasks && tasks->u.a.n == 1 ? mstr(&tasks->u.a.items[0], "state") : NULL;
+        ok = st && strcmp(st, state) == 0;
+        mesh_message_free(&m);
+        if (!ok)
+            nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    }
+    mesh_arena_free(a);
+    return ok;
+}
+
+/* Cancels task_id with a cancel_request on the submit socket, its reply kept in `in`. */
+static void cancel_in(tk *k, inbox *in, const char *task_id, const char *what)
+{
+    mesh_arena *a = mesh_arena_new();
+    char rid[33];
+    tk_send(k, k->submit, "cancel_request", kw(a, 1, "task_id", S(task_id)), rid);
+    const mesh_message *c = inbox_wait(k, in, rid, 5);
+    const mesh_value *cancelled = c ? mget(c->content, "cancelled") : NULL;
+    CHECK(c && strcmp(c->type, "cancel_reply") == 0 && cancelled && cancelled->u.b, "%s: cancel_reply cancelled", what);
+    mesh_arena_free(a);
+}
+
+static void call_group(void)
+{
+    static const char *const env[] = {"MESH_MAX_CONCURRENCY=1", NULL};
+    tk k;
+    REQUIRE(start(&k, env) == 0, "start");
+    mesh_arena *a = mesh_arena_new();
+    mesh_message m;
+    inbox in = {0};
+    const mesh_message *r;
+    char id[33], id2[33], rid[33], rid2[33];
+
+    /* accepted: exactly one message, the get_reply on the submit socket; no submit_reply */
+    tk_id(id);
+    REQUIRE(send_submit(&k, id, "add", arr(a, 1, F(1.25)), kw(a, 1, "b", I(2)), 5, -1, 1, rid) == 0, "send call");
+    r = inbox_wait(&k, &in, rid, 10);
+    check_call_answer(r, "call add", rid, id, "COMPLETED");
+    CHECK(r && result_of(r) && result_of(r)->kind == MESH_F64 && result_of(r)->u.f64 == 3.25, "call add: result");
+    CHECK(r && !mget(r->content, "error"), "call add: no error");
+    inbox_wait(&k, &in, NULL, 0.2);
+    CHECK(in.n == 1, "call add: exactly one message on the submit socket (%d)", in.n);
+    inbox_clear(&in);
+    /* answered as a get without keep: the task is forgotten */
+    check_gone(&k, "after the call", id, MESH_UNKNOWN_TASK);
+    REQUIRE(tk_request(&k, k.submit, "status_request", kw(a, 1, "task_ids", arr(a, 1, S(id))), 5, &m) == 0, "status");
+    CHECK(mget(m.content, "tasks") && mget(m.content, "tasks")->u.a.items[0].kind == MESH_NIL,
+          "status of a call's task after its answer: nil");
+    mesh_message_free(&m);
+
+    /* rejected: the usual submit_reply, and nothing else */
+    struct {
+        const char *ep;
+        mesh_value *args;
+        int priority, code;
+    } bad[] = {
+        {"no_such_endpoint", NULL, 5, MESH_UNKNOWN_ENDPOINT},
+        {"add", arr(a, 3, F(1), F(2), F(3)), 5, MESH_BAD_ARGUMENTS},
+        {"add", arr(a, 2, F(1), F(2)), 11, MESH_BAD_ARGUMENTS},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        tk_id(id);
+        REQUIRE(send_submit(&k, id, bad[i].ep, bad[i].args, NULL, bad[i].priority, -1, 1, rid) == 0, "send bad call");
+        r = inbox_wait(&k, &in, rid, 10);
+        const mesh_value *acc = r ? mget(r->content, "accepted") : NULL;
+        CHECK(r && strcmp(r->type, "submit_reply") == 0 && acc && acc->kind == MESH_BOOL && !acc->u.b &&
+                  mint(r->content, "error.code", 0) == bad[i].code && strcmp(mstr(r->content, "task_id"), id) == 0,
+              "bad call %zu: submit_reply accepted: false with %d (%s)", i, bad[i].code,
+              r ? error_text(r) : "no answer");
+        inbox_wait(&k, &in, NULL, 0.2);
+        CHECK(in.n == 1, "bad call %zu: exactly one message (%d)", i, in.n);
+        inbox_clear(&in);
+        check_gone(&k, "get for a rejected call", id, bad[i].code);
+    }
+
+    /* the handler's error and a task timeout come back as the answer */
+    tk_id(id);
+    send_submit(&k, id, "fail", arr(a, 1, S("boom")), NULL, 5, -1, 1, rid);
+    r = inbox_wait(&k, &in, rid, 10);
+    check_call_answer(r, "call fail", rid, id, "ERROR");
+    CHECK(r && mstr(r->content, "error.type") && strcmp(mstr(r->content, "error.type"), "ValueError") == 0 &&
+              mint(r->content, "error.code", -1) == 0 && !mget(r->content, "result"),
+          "call fail: the handler's error");
+    inbox_clear(&in);
+    tk_id(id);
+    send_submit(&k, id, "sleep", arr(a, 1, F(5)), NULL, 5, 0.2, 1, rid);
+    r = inbox_wait(&k, &in, rid, 10);
+    check_call_answer(r, "call with a timeout", rid, id, "ERROR");
+    CHECK(r && mint(r->content, "error.code", 0) == MESH_TASK_TIMEOUT, "call with a timeout: TASK_TIMEOUT");
+    inbox_clear(&in);
+
+    /* progress messages arrive before the answer; still no submit_reply */
+    tk_id(id);
+    send_submit(&k, id, "progress", arr(a, 1, I(3)), NULL, 5, -1, 1, rid);
+    r = inbox_wait(&k, &in, rid, 10);
+    check_call_answer(r, "call progress", rid, id, "COMPLETED");
+    inbox_wait(&k, &in, NULL, 0.2);
+    int nprog = 0, nlate = 0, nother = 0;
+    for (int i = 0; i < in.n; i++) {
+        if (&in.m[i] == r)
+            continue;
+        if (strcmp(in.m[i].type, "progress") != 0 || !mstr(in.m[i].content, "task_id") ||
+            strcmp(mstr(in.m[i].content, "task_id"), id) != 0)
+            nother++;
+        else if (&in.m[i] < r)
+            nprog++;
+        else
+            nlate++;
+    }
+    CHECK(nprog == 3 && nlate == 0 && nother == 0,
+          "call progress: 3 progress messages before the answer, nothing else (%d, %d after, %d other)", nprog,
+          nlate, nother);
+    inbox_clear(&in);
+
+    /* cancel while queued (one worker, busy) and while running */
+    tk_id(id);
+    tk_id(id2);
+    send_submit(&k, id, "sleep", arr(a, 1, F(30)), NULL, 5, -1, 1, rid);
+    send_submit(&k, id2, "sleep", arr(a, 1, F(30)), NULL, 5, -1, 1, rid2);
+    CHECK(wait_for_state(&k, id, "STARTED", 5) && wait_for_state(&k, id2, "QUEUED", 1), "one call runs, one is queued");
+    double t0 = test_now();
+    cancel_in(&k, &in, id2, "queued call");
+    r = inbox_wait(&k, &in, rid2, 5);
+    check_call_answer(r, "queued call cancelled", rid2, id2, "CANCELLED");
+    CHECK(r && mint(r->content, "error.code", 0) == MESH_TASK_CANCELLED && test_now() - t0 < 1 * k.scale,
+          "queued call cancelled: TASK_CANCELLED at once (%.2f s)", test_now() - t0);
+    t0 = test_now();
+    cancel_in(&k, &in, id, "running call");
+    r = inbox_wait(&k, &in, rid, 5);
+    check_call_answer(r, "running call cancelled", rid, id, "CANCELLED");
+    CHECK(r && mint(r->content, "error.code", 0) == MESH_TASK_CANCELLED && test_now() - t0 < 1 * k.scale,
+          "running call cancelled: TASK_CANCELLED (%.2f s)", test_now() - t0);
+    inbox_wait(&k, &in, NULL, 0.2);
+    CHECK(in.n == 4 && inbox_count(&in, rid) == 1 && inbox_count(&in, rid2) == 1,
+          "cancelled calls: two cancel_replies and one answer each (%d messages)", in.n);
+    inbox_clear(&in);
+    check_gone(&k, "after a cancelled call", id, MESH_UNKNOWN_TASK);
+
+    /* other gets for a call's task: one that times out meanwhile does not end the call (whose
+     * answer has no deadline); one still waiting is answered with it */
+    tk_id(id);
+    send_submit(&k, id, "sleep", arr(a, 1, F(0.8)), NULL, 5, -1, 1, rid);
+    REQUIRE(tk_get(&k, id, 0.2, false, &m) == 0, "short get");
+    const mesh_value *done = mget(m.content, "done");
+    CHECK(done && !done->u.b && state_of(&m), "a get that times out: done: false with the task record");
+    mesh_message_free(&m);
+    inbox_wait(&k, &in, NULL, 0.1);
+    CHECK(in.n == 0, "the call is not answered when a get for its task times out (%d)", in.n);
+    char gid[33];
+    tk_send(&k, k.get, "get_request", kw(a, 3, "task_id", S(id), "timeout", F(10), "keep", B(true)), gid);
+    r = inbox_wait(&k, &in, rid, 10);
+    check_call_answer(r, "call with a get waiting", rid, id, "COMPLETED");
+    CHECK(r && result_of(r) && result_of(r)->u.f64 == 0.8, "call with a get waiting: result");
+    bool got_get = false;
+    while (!got_get && tk_recv(&k, k.get, 5 * k.scale, &m) == 0) {
+        if (m.parent_id && strcmp(m.parent_id, gid) == 0) {
+            got_get = true;
+            CHECK(mget(m.content, "done")->u.b && result_of(&m) && result_of(&m)->u.f64 == 0.8,
+                  "the waiting get is answered too, on the get socket");
+        }
+        mesh_message_free(&m);
+    }
+    CHECK(got_get, "the waiting get is answered");
+    inbox_wait(&k, &in, NULL, 0.2);
+    CHECK(in.n == 1, "call with a get waiting: one message on the submit socket (%d)", in.n);
+    inbox_clear(&in);
+    /* the call did not keep the task (keep on the get does not matter) */
+    check_gone(&k, "after a call with a kept get", id, MESH_UNKNOWN_TASK);
+
+    /* a get without keep waiting with the call: both answered when the task ends */
+    tk_id(id);
+    send_submit(&k, id, "sleep", arr(a, 1, F(0.2)), NULL, 5, -1, 1, rid);
+    REQUIRE(tk_get(&k, id, 10, false, &m) == 0, "get for a call's task");
+    CHECK(result_of(&m) && result_of(&m)->u.f64 == 0.2, "get for a call's task: result");
+    mesh_message_free(&m);
+    r = inbox_wait(&k, &in, rid, 10);
+    check_call_answer(r, "call with a get", rid, id, "COMPLETED");
+    CHECK(r && result_of(r) && result_of(r)->u.f64 == 0.2, "call with a get: result");
+    inbox_clear(&in);
+
+    /* calls pipelined with a get each (keep: false) sent right behind: a get may find the task
+     * already ended before the kernel has answered the call, and take the result away; the call
+     * must still get it. Gets get the result, or UNKNOWN_TASK when the call's answer came first. */
+    {
+        enum { NPIPE = 2000 };
+        char (*cid)[33] = malloc(NPIPE * sizeof *cid);
+        char (*crid)[33] = malloc(NPIPE * sizeof *crid);
+        for (int i = 0; i < NPIPE; i++) {
+            tk_id(cid[i]);
+            send_submit(&k, cid[i], "add", arr(a, 2, F(i), F(0.5)), NULL, 5, -1, 1, crid[i]);
+            tk_send(&k, k.get, "get_request", kw(a, 3, "task_id", S(cid[i]), "timeout", F(60), "keep", B(false)), rid);
+        }
+        int calls_ok = 0, calls_other = 0, gets_result = 0, gets_unknown = 0, gets_other = 0;
+        for (int i = 0; i < NPIPE; i++) {
+            if (tk_recv(&k, k.submit, 10 * k.scale, &m) != 0)
+                break;
+            const char *tid = mstr(m.content, "task_id");
+            int j = -1;
+            for (int x = 0; tid && x < NPIPE && j < 0; x++)
+                if (strcmp(cid[x], tid) == 0)
+                    j = x;
+            if (j >= 0 && strcmp(m.type, "get_reply") == 0 && m.parent_id && strcmp(m.parent_id, crid[j]) == 0 &&
+                result_of(&m) && result_of(&m)->u.f64 == j + 0.5)
+                calls_ok++;
+            else
+                calls_other++;
+            mesh_message_free(&m);
+        }
+        for (int i = 0; i < NPIPE; i++) {
+            if (tk_recv(&k, k.get, 10 * k.scale, &m) != 0)
+                break;
+            if (result_of(&m))
+                gets_result++;
+            else if (mint(m.content, "error.code", 0) == MESH_UNKNOWN_TASK && mget(m.content, "done")->u.b)
+                gets_unknown++;
+            else
+                gets_other++;
+            mesh_message_free(&m);
+        }
+        printf("%d pipelined calls with gets: %d calls answered with their result (%d otherwise); gets: %d results, "
+               "%d UNKNOWN_TASK, %d other\n",
+               NPIPE, calls_ok, calls_other, gets_result, gets_unknown, gets_other);
+        CHECK(calls_ok == NPIPE && calls_other == 0, "every pipelined call answered with its result (%d of %d)", calls_ok,
+              NPIPE);
+        CHECK(gets_result + gets_unknown == NPIPE && gets_other == 0, "every get answered (%d + %d of %d)", gets_result,
+              gets_unknown, NPIPE);
+        inbox_wait(&k, &in, NULL, 0.2);
+        CHECK(in.n == 0, "nothing more on the submit socket (%d)", in.n);
+        inbox_clear(&in);
+        free(cid);
+        free(crid);
+    }
+
+    /* call: false, and call absent: a plain submit, the result fetched with a get */
+    for (int call = 0; call >= -1; call--) {
+        tk_id(id);
+        send_submit(&k, id, "add", arr(a, 2, F(2), F(0.5)), NULL, 5, -1, call, rid);
+        r = inbox_wait(&k, &in, rid, 10);
+        const mesh_value *acc = r ? mget(r->content, "accepted") : NULL;
+        CHECK(r && strcmp(r->type, "submit_reply") == 0 && acc && acc->u.b && strcmp(mstr(r->content, "state"), "QUEUED") == 0,
+              "call %s: submit_reply accepted", call ? "absent" : "false");
+        inbox_wait(&k, &in, NULL, 0.3);
+        CHECK(in.n == 1, "call %s: only the submit_reply (%d)", call ? "absent" : "false", in.n);
+        inbox_clear(&in);
+        REQUIRE(tk_get(&k, id, 10, false, &m) == 0, "get");
+        CHECK(result_of(&m) && result_of(&m)->u.f64 == 2.5, "call %s: result fetched with a get", call ? "absent" : "false");
+        mesh_message_free(&m);
+    }
+
+    /* a call with the id of a live task: DUPLICATE_TASK; the first call is still answered */
+    tk_id(id);
+    send_submit(&k, id, "sleep", arr(a, 1, F(0.3)), NULL, 5, -1, 1, rid);
+    send_submit(&k, id, "add", arr(a, 2, F(1), F(1)), NULL, 5, -1, 1, rid2);
+    r = inbox_wait(&k, &in, rid2, 10);
+    CHECK(r && strcmp(r->type, "submit_reply") == 0 && mint(r->content, "error.code", 0) == MESH_DUPLICATE_TASK,
+          "duplicate call: DUPLICATE_TASK");
+    r = inbox_wait(&k, &in, rid, 10);
+    check_call_answer(r, "call with a duplicate", rid, id, "COMPLETED");
+    CHECK(r && result_of(r) && result_of(r)->u.f64 == 0.3, "call with a duplicate: result");
+    inbox_clear(&in);
+
+    /* shutdown: a queued call is answered CANCELLED at once, a running one after the grace */
+    tk_id(id);
+    tk_id(id2);
+    send_submit(&k, id, "sleep", arr(a, 1, F(30)), NULL, 5, -1, 1, rid);
+    send_submit(&k, id2, "sleep", arr(a, 1, F(30)), NULL, 5, -1, 1, rid2);
+    CHECK(wait_for_state(&k, id, "STARTED", 5), "call running before the shutdown");
+    char sid[33];
+    t0 = test_now();
+    tk_send(&k, k.submit, "shutdown_request", kw(a, 1, "grace", F(0.5)), sid);
+    r = inbox_wait(&k, &in, rid2, 5);
+    check_call_answer(r, "queued call at shutdown", rid2, id2, "CANCELLED");
+    CHECK(test_now() - t0 < 0.5 * k.scale, "queued call at shutdown: answered before the grace ends (%.2f s)",
+          test_now() - t0);
+    r = inbox_wait(&k, &in, rid, 10);
+    check_call_answer(r, "running call at shutdown", rid, id, "CANCELLED");
+    CHECK(inbox_find(&in, sid), "shutdown_reply");
+    inbox_clear(&in);
+    int code = tk_wait_exit(&k, 10 * k.scale);
+    CHECK(code == 0, "kernel exit code %d after shutdown_request", code);
+    tk_close(&k);
+    mesh_arena_free(a);
+}
+
+/* ======================================================================================== */
 /* valgrind: the kernel under valgrind (MESH_KERNEL_WRAPPER), a representative subset        */
 /* ======================================================================================== */
 
@@ -2018,6 +2418,30 @@ static void valgrind_group(void)
     cancel_and_wait(&k, id, &m);
     CHECK(state_of(&m) && strcmp(state_of(&m), "CANCELLED") == 0, "cancel under valgrind");
     mesh_message_free(&m);
+    /* calls (section 6.2): answered, refused, cancelled, and one still running at shutdown */
+    inbox in = {0};
+    char rid[33];
+    tk_id(id);
+    send_submit(&k, id, "echo", arr(a, 1, nd), NULL, 5, -1, 1, rid);
+    const mesh_message *cr = inbox_wait(&k, &in, rid, 10);
+    check_call_answer(cr, "call under valgrind", rid, id, "COMPLETED");
+    CHECK(cr && result_of(cr) && mesh_value_equal(result_of(cr), nd), "call under valgrind: result");
+    inbox_clear(&in);
+    tk_id(id);
+    send_submit(&k, id, "no_such_endpoint", NULL, NULL, 5, -1, 1, rid);
+    cr = inbox_wait(&k, &in, rid, 10);
+    CHECK(cr && strcmp(cr->type, "submit_reply") == 0 && mint(cr->content, "error.code", 0) == MESH_UNKNOWN_ENDPOINT,
+          "refused call under valgrind");
+    inbox_clear(&in);
+    tk_id(id);
+    send_submit(&k, id, "sleep", arr(a, 1, F(60)), NULL, 5, -1, 1, rid);
+    CHECK(wait_for_state(&k, id, "STARTED", 10), "call started under valgrind");
+    cancel_in(&k, &in, id, "call under valgrind");
+    check_call_answer(inbox_wait(&k, &in, rid, 10), "cancelled call under valgrind", rid, id, "CANCELLED");
+    inbox_clear(&in);
+    tk_id(id);
+    send_submit(&k, id, "sleep", arr(a, 1, F(60)), NULL, 5, -1, 1, rid);
+    CHECK(wait_for_state(&k, id, "STARTED", 10), "call running at shutdown under valgrind");
     mesh_arena_free(a);
     int code = tk_shutdown(&k, 1, 60);
     CHECK(code == 0, "kernel exit code %d (97 = valgrind found errors or leaks)", code);
@@ -2121,6 +2545,8 @@ int main(int argc, char **argv)
         cancel_group();
     else if (!strcmp(g, "proxy"))
         proxy_group();
+    else if (!strcmp(g, "call"))
+        call_group();
     else if (!strcmp(g, "valgrind"))
         valgrind_group();
     else if (!strcmp(g, "valgrind_proxy"))

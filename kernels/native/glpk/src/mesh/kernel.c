@@ -545,12 +545,15 @@ typedef struct event {
     mesh_encoder content;
 } event;
 
+/* A request waiting for a task to end: a long-poll get, or a call-style submit (section 6.2)
+ * whose only answer is the get_reply sent when the task ends. */
 typedef struct waiter {
     struct waiter *next;
+    void *sock; /* where the answer goes: the get socket, or the submit socket for a call */
     mesh_buf *identity;
     char *req_id;
     char *task_id;
-    double deadline;
+    double deadline; /* monotonic; 0: none (a call's answer never times out) */
     bool keep;
 } waiter;
 
@@ -594,8 +597,9 @@ typedef struct kernel {
     lane_state *lanes;
     size_t nlanes;
     event *ev_head, *ev_tail;
-    waiter *waiters[WAITER_BUCKETS]; /* long polls, by task id */
+    waiter *waiters[WAITER_BUCKETS]; /* long polls and calls, by task id */
     size_t nwaiters;
+    size_t ntimed; /* waiters with a deadline: only these need the sweep (and a fast poll) */
     double last_sweep;
     task *ret_head, *ret_tail;
     size_t nret;
@@ -1363,7 +1367,8 @@ static bool is_final(const task *t)
     return t->state == ST_COMPLETED || t->state == ST_ERROR || t->state == ST_CANCELLED;
 }
 
-static void send_get_reply(kernel *k, mesh_buf *identity, const char *req_id, const char *task_id)
+/* Answers a get - or a call, on the submit socket (section 6.2) - with the task's state now. */
+static void send_get_reply(kernel *k, void *sock, mesh_buf *identity, const char *req_id, const char *task_id)
 {
     mesh_arena *a = mesh_arena_new();
     if (!a)
@@ -1374,7 +1379,7 @@ static void send_get_reply(kernel *k, mesh_buf *identity, const char *req_id, co
     mesh_value *c = get_reply_content(a, task_id, t, t ? NULL : gone_find(k, task_id), final);
     pthread_mutex_unlock(&k->lock);
     const mesh_value *rec = mesh_map_get(c, "task");
-    if (c && send_msg(k, k->s_get, identity, req_id, "get_reply", c) == 0) {
+    if (c && send_msg(k, sock, identity, req_id, "get_reply", c) == 0) {
         if (final && t->state == ST_COMPLETED && t->nproxy_ids) {
             /* the references now belong to the session; only this thread forgets tasks, so t
              * is still there */
@@ -1392,11 +1397,11 @@ static void send_get_reply(kernel *k, mesh_buf *identity, const char *req_id, co
         !mesh_map_put(a, e, "task", rec ? (mesh_value *)rec : mesh_v_nil(a)) &&
         !mesh_map_put(a, e, "error", mesh_error_value(a, "EncodeError", "the task's result cannot be encoded "
                                                       "(out of memory, or a value beyond MessagePack's limits)", 0, NULL)) &&
-        send_msg(k, k->s_get, identity, req_id, "get_reply", e) == 0) {
+        send_msg(k, sock, identity, req_id, "get_reply", e) == 0) {
         mesh_arena_free(a);
         return;
     }
-    send_error_reply(k, k->s_get, identity, req_id, MESH_INTERNAL_ERROR, "cannot encode get_reply");
+    send_error_reply(k, sock, identity, req_id, MESH_INTERNAL_ERROR, "cannot encode get_reply");
     mesh_arena_free(a);
 }
 
@@ -1408,10 +1413,55 @@ static void waiter_free(waiter *w)
     free(w);
 }
 
-/* Answers every waiter of a task that is final, then forgets it unless one asked to keep. */
-static void answer_waiters(kernel *k, const char *task_id)
+/* A waiter for request req_id, answered on sock; deadline 0: none. NULL when out of memory. */
+static waiter *waiter_new(void *sock, mesh_buf *identity, const char *req_id, const char *task_id,
+                          double deadline, bool keep)
 {
-    bool answered = false, forget = false;
+    waiter *w = calloc(1, sizeof *w);
+    if (!w || !(w->req_id = strdup(req_id)) || !(w->task_id = strdup(task_id))) {
+        if (w) {
+            free(w->req_id);
+            free(w);
+        }
+        return NULL;
+    }
+    w->sock = sock;
+    w->identity = mesh_buf_ref(identity);
+    w->deadline = deadline;
+    w->keep = keep;
+    return w;
+}
+
+static void waiter_park(kernel *k, waiter *w)
+{
+    waiter **bucket = &k->waiters[hash_id(w->task_id) % WAITER_BUCKETS];
+    w->next = *bucket;
+    *bucket = w;
+    k->nwaiters++;
+    if (w->deadline > 0)
+        k->ntimed++;
+}
+
+/* Bookkeeping for a waiter just unlinked from its bucket. */
+static void waiter_unparked(kernel *k, const waiter *w)
+{
+    k->nwaiters--;
+    if (w->deadline > 0)
+        k->ntimed--;
+}
+
+/* Answers every waiter of a task that is final, then forgets it when `forget` (the caller has
+ * answered a get without keep) or when one of them asked not to keep it. */
+static void answer_waiters(kernel *k, const char *task_id, bool forget)
+{
+    /* a late event: the task was fetched (by a get that found it final first) and its id reused
+     * by a new submit; the waiters now wait for that task, and a call must not get done: false */
+    pthread_mutex_lock(&k->lock);
+    task *live = task_find(k, task_id);
+    bool unfinished = live && !is_final(live);
+    pthread_mutex_unlock(&k->lock);
+    if (unfinished)
+        return;
     waiter **pp = &k->waiters[hash_id(task_id) % WAITER_BUCKETS];
     while (*pp) {
         waiter *w = *pp;
@@ -1419,15 +1469,14 @@ static void answer_waiters(kernel *k, const char *task_id)
             pp = &w->next;
             continue;
         }
-        send_get_reply(k, w->identity, w->req_id, task_id);
-        answered = true;
+        send_get_reply(k, w->sock, w->identity, w->req_id, task_id);
         if (!w->keep)
             forget = true;
         *pp = w->next;
-        k->nwaiters--;
+        waiter_unparked(k, w);
         waiter_free(w);
     }
-    if (answered && forget) {
+    if (forget) {
         pthread_mutex_lock(&k->lock);
         task *t = task_find(k, task_id);
         if (t && is_final(t))
@@ -1449,7 +1498,7 @@ static void process_events(kernel *k)
     while (e) {
         event *next = e->next;
         if (e->done) {
-            answer_waiters(k, e->done);
+            answer_waiters(k, e->done, false);
             free(e->done);
         } else if (e->identity) {
             char mid[33];
@@ -1503,7 +1552,7 @@ static void reject_submit(kernel *k, mesh_buf *identity, const char *req_id, con
     pthread_mutex_lock(&k->lock);
     gone_add(k, task_id, code, mesh_error_name(code), message);
     pthread_mutex_unlock(&k->lock);
-    answer_waiters(k, task_id);
+    answer_waiters(k, task_id, false);
 }
 
 static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad_value,
@@ -1550,6 +1599,9 @@ static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad
     const mesh_value *timeout = mesh_map_get(c, "timeout");
     const mesh_value *retries = mesh_map_get(c, "retries");
     const mesh_value *metadata = mesh_map_get(c, "metadata");
+    /* section 6.2: anything but true (absent, nil, false, another type) is a plain submit */
+    const mesh_value *callv = mesh_map_get(c, "call");
+    bool call = callv && callv->kind == MESH_BOOL && callv->u.b;
     if (args && args->kind == MESH_NIL)
         args = NULL;
     if (kwargs && kwargs->kind == MESH_NIL)
@@ -1649,6 +1701,18 @@ static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad
     atomic_fetch_add(&k->queued, 1);
     pthread_cond_signal(&k->lanes[lane].cv);
     pthread_mutex_unlock(&k->lock);
+    if (call) {
+        /* A call (section 6.2): no submit_reply; the answer is the get_reply sent on this socket
+         * when the task ends, without a deadline, after which the task is forgotten. Parking it
+         * after the task is queued is safe: only this thread processes the end of a task. */
+        waiter *w = waiter_new(k->s_submit, identity, t->req.id, task_id, 0, false);
+        if (w) {
+            waiter_park(k, w);
+            return;
+        }
+        /* no memory to park it: answer as a kernel that ignores `call` does; the client then
+         * fetches the result with a get */
+    }
     reply_submit(k, identity, t->req.id, task_id, true, "QUEUED", 0, NULL);
 }
 
@@ -1701,7 +1765,7 @@ static void on_cancel(kernel *k, mesh_buf *identity, mesh_message *msg)
         mesh_arena_free(a);
     }
     if (now_final)
-        answer_waiters(k, task_id);
+        answer_waiters(k, task_id, false);
 }
 
 static void on_status(kernel *k, mesh_buf *identity, mesh_message *msg)
@@ -1787,7 +1851,7 @@ static void cancel_all_queued(kernel *k)
     pthread_mutex_unlock(&k->lock);
     for (size_t i = 0; i < n; i++) {
         if (ids[i])
-            answer_waiters(k, ids[i]);
+            answer_waiters(k, ids[i], false);
         free(ids[i]);
     }
     free(ids);
@@ -1839,32 +1903,19 @@ static void on_get(kernel *k, mesh_buf *identity, mesh_message *msg)
     bool gone_id = !t && gone_find(k, task_id) != NULL; /* rejected or fetched: never wait */
     pthread_mutex_unlock(&k->lock);
     if (final || gone_id || wait <= 0) {
-        send_get_reply(k, identity, msg->id, task_id);
-        if (final && !keep) {
-            pthread_mutex_lock(&k->lock);
-            t = task_find(k, task_id);
-            if (t && is_final(t))
-                task_forget(k, t);
-            pthread_mutex_unlock(&k->lock);
-        }
+        send_get_reply(k, k->s_get, identity, msg->id, task_id);
+        /* the task may have ended after the last events were processed: requests parked for
+         * it (a call's answer among them) get the result now, before it is forgotten */
+        if (final)
+            answer_waiters(k, task_id, !keep);
         return;
     }
-    waiter *w = calloc(1, sizeof *w);
-    if (!w || !(w->req_id = strdup(msg->id)) || !(w->task_id = strdup(task_id))) {
-        if (w) {
-            free(w->req_id);
-            free(w);
-        }
+    waiter *w = waiter_new(k->s_get, identity, msg->id, task_id, now_mono() + wait, keep);
+    if (!w) {
         send_error_reply(k, k->s_get, identity, msg->id, MESH_INTERNAL_ERROR, "out of memory");
         return;
     }
-    w->identity = mesh_buf_ref(identity);
-    w->deadline = now_mono() + wait;
-    w->keep = keep;
-    waiter **bucket = &k->waiters[hash_id(task_id) % WAITER_BUCKETS];
-    w->next = *bucket;
-    *bucket = w;
-    k->nwaiters++;
+    waiter_park(k, w);
 }
 
 static mesh_value *health_content(kernel *k, mesh_arena *a)
@@ -2020,18 +2071,18 @@ static void sweep(kernel *k, double now)
     if (now - k->last_sweep < SWEEP_SECONDS)
         return;
     k->last_sweep = now;
-    /* get timeouts */
-    for (size_t b = 0; b < WAITER_BUCKETS && k->nwaiters; b++) {
+    /* get timeouts (a call's answer has none: it is sent only when its task ends) */
+    for (size_t b = 0; b < WAITER_BUCKETS && k->ntimed; b++) {
         waiter **pp = &k->waiters[b];
         while (*pp) {
             waiter *w = *pp;
-            if (w->deadline > now) {
+            if (w->deadline <= 0 || w->deadline > now) {
                 pp = &w->next;
                 continue;
             }
             *pp = w->next;
-            k->nwaiters--;
-            send_get_reply(k, w->identity, w->req_id, w->task_id);
+            waiter_unparked(k, w);
+            send_get_reply(k, w->sock, w->identity, w->req_id, w->task_id);
             waiter_free(w);
         }
     }
@@ -2189,7 +2240,7 @@ static void answer_remaining_waiter(kernel *k, waiter *w)
     bool final = t && is_final(t);
     pthread_mutex_unlock(&k->lock);
     if (final) {
-        send_get_reply(k, w->identity, w->req_id, w->task_id);
+        send_get_reply(k, w->sock, w->identity, w->req_id, w->task_id);
         return;
     }
     /* a get_reply that ends the long poll: done, with the reason */
@@ -2199,7 +2250,7 @@ static void answer_remaining_waiter(kernel *k, waiter *w)
         !mesh_map_put(a, c, "done", mesh_v_bool(a, true)) && !mesh_map_put(a, c, "task", mesh_v_nil(a)) &&
         !mesh_map_put(a, c, "error", protocol_error(a, MESH_KERNEL_SHUTTING_DOWN,
                                                     "the kernel shut down before the task finished")))
-        send_msg(k, k->s_get, w->identity, w->req_id, "get_reply", c);
+        send_msg(k, w->sock, w->identity, w->req_id, "get_reply", c);
     mesh_arena_free(a);
 }
 
@@ -2209,7 +2260,7 @@ static void answer_remaining_waiters(kernel *k)
         while (k->waiters[b]) {
             waiter *w = k->waiters[b];
             k->waiters[b] = w->next;
-            k->nwaiters--;
+            waiter_unparked(k, w);
             answer_remaining_waiter(k, w);
             waiter_free(w);
         }
@@ -2331,8 +2382,9 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
     /* ---- the I/O loop ---- */
     double last_parent_check = now_mono();
     for (;;) {
-        /* wake up often enough to answer get timeouts on time; idle: 50 ms */
-        long ms = k->nwaiters ? (long)(SWEEP_SECONDS * 1000) : 50;
+        /* wake up often enough to answer get timeouts on time; idle (calls only wait for their
+         * task's end, which wakes the loop): 50 ms */
+        long ms = k->ntimed ? (long)(SWEEP_SECONDS * 1000) : 50;
         zmq_pollitem_t items[3] = {
             {.socket = k->s_submit, .events = ZMQ_POLLIN},
             {.socket = k->s_get, .events = ZMQ_POLLIN},

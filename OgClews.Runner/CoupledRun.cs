@@ -166,7 +166,8 @@ public static class CoupledRun
         string detailsFolder = Path.Combine(folder, "details");
         var started = DateTimeOffset.UtcNow;
 
-        var map = new OgClewsMap(kernels, scenario, log, detailsFolder);
+        string energyFolder = Path.Combine(folder, "energy");
+        var map = new OgClewsMap(kernels, scenario, log, detailsFolder, energyFolder);
         Calibration calibration;
         if (options.Resume && File.Exists(calibrationFile))
         {
@@ -205,7 +206,7 @@ public static class CoupledRun
         var lastRecord = result.Records.Count > 0 ? result.Records[^1] : null;
         if (lastRecord is not null && (final is null || final.Iteration != lastRecord.Iteration))
         {
-            var again = new OgClewsMap(kernels, scenario, log, detailsFolder: null);
+            var again = new OgClewsMap(kernels, scenario, log, detailsFolder: null, energyFolder);
             again.UseCalibration(calibration);
             await again.EvaluateAsync((double[])lastRecord.X.Clone(), lastRecord.Iteration, ct).ConfigureAwait(false);
             final = again.Last!;
@@ -268,9 +269,8 @@ public static class CoupledRun
         }
         File.WriteAllText(Path.Combine(folder, "paths.csv"), sb.ToString());
 
-        string energy = Path.Combine(folder, "energy");
-        Directory.CreateDirectory(energy);
-        foreach (var (name, table) in f.EnergyTables) File.WriteAllText(Path.Combine(energy, name + ".csv"), TableCsv.Write(table));
+        // energy/ holds the energy model's own output files, written there by the energy kernel
+        // at every evaluation (the last one is the final iterate's).
         if (f.MacroInputs is { } inputs) File.WriteAllText(Path.Combine(folder, "macro_inputs.csv"), TableCsv.Write(inputs));
 
         var c = run.Convergence;

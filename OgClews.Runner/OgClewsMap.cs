@@ -39,10 +39,14 @@ public sealed class OgClewsMap : IFixedPointMap
         "AnnualFuelImportCost", "CommodityMarginalCost",
     ];
 
+    /// <summary>The result table this process reads itself (carbon payments).</summary>
+    private const string CarbonPenaltyTable = "AnnualTechnologyEmissionsPenalty";
+
     private readonly OgClewsKernels _kernels;
     private readonly Scenario _scenario;
     private readonly ICoupledRunObserver _observer;
     private readonly string? _detailsFolder;
+    private readonly string? _energyFolder;
     private Calibration? _calibration;
     private ProxyClient? _proxies;
     private RemoteObject? _model;
@@ -55,12 +59,19 @@ public sealed class OgClewsMap : IFixedPointMap
     /// <param name="scenario">Data and parameters.</param>
     /// <param name="observer">Receives task events and log lines; null for none.</param>
     /// <param name="detailsFolder">Where each evaluation's yearly outputs are written (<c>iter-NNNN.json</c>); null for nowhere.</param>
-    public OgClewsMap(OgClewsKernels kernels, Scenario scenario, ICoupledRunObserver? observer = null, string? detailsFolder = null)
+    /// <param name="energyFolder">
+    /// Where the energy model's output files (its CSV result tables) go, replaced at every
+    /// evaluation, so that it holds the last evaluated iterate's; null: nowhere, and every result
+    /// table travels back instead (<see cref="MapEvaluation"/> users then find them in
+    /// <see cref="Evaluation.EnergyTables"/>).
+    /// </param>
+    public OgClewsMap(OgClewsKernels kernels, Scenario scenario, ICoupledRunObserver? observer = null, string? detailsFolder = null, string? energyFolder = null)
     {
         _kernels = kernels;
         _scenario = scenario;
         _observer = observer ?? NullObserver.Instance;
         _detailsFolder = detailsFolder;
+        _energyFolder = energyFolder is null ? null : Path.GetFullPath(energyFolder);
         if (detailsFolder is not null) Directory.CreateDirectory(detailsFolder);
     }
 
@@ -173,6 +184,14 @@ public sealed class OgClewsMap : IFixedPointMap
             ["return_variables"] = false,
             ["return_constraints"] = false,
         };
+        if (_energyFolder is not null)
+        {
+            // The results stay where the solver writes them: the kernel keeps the model's output
+            // files in the run's energy folder, the ETL kernel reads them there, and only the one
+            // table this process reads itself travels back.
+            solveOptions["return_tables"] = new[] { CarbonPenaltyTable };
+            solveOptions["keep_outputs"] = _energyFolder;
+        }
         var solution = ValueConverter.ConvertTo<Dictionary<string, object?>>(await CallAsync(OgClewsKernels.Energy, "solve",
             Arguments.None.With("model", _kernels.Layout.EnergyModel).With("data", data).With("options", solveOptions),
             iteration, "energy.solve", retry, compute, "energy", ct).ConfigureAwait(false));
@@ -185,10 +204,13 @@ public sealed class OgClewsMap : IFixedPointMap
 
         // 3. Energy results -> yearly macro inputs.
         // Only the tables the forward pass reads travel (the dispatch-level ones are the bulk of the results).
-        var forwardTables = EnergyToMacroTables.Where(tables.ContainsKey).ToDictionary(name => name, name => tables[name], StringComparer.Ordinal);
+        var forwardOptions = new Dictionary<string, object?> { ["data_file"] = _scenario.BaseDataFile };
+        var forwardArguments = _energyFolder is not null
+            ? Arguments.None.With("results_path", _energyFolder).With("options", forwardOptions)
+            : Arguments.None.With("tables", EnergyToMacroTables.Where(tables.ContainsKey).ToDictionary(name => name, name => tables[name], StringComparer.Ordinal))
+                .With("options", forwardOptions);
         var forward = ValueConverter.ConvertTo<Table>(await CallAsync(OgClewsKernels.Etl, "energy_to_macro",
-            Arguments.None.With("tables", forwardTables).With("options", new Dictionary<string, object?> { ["data_file"] = _scenario.BaseDataFile }),
-            iteration, "energy_to_macro", retry, compute, "etl", ct).ConfigureAwait(false));
+            forwardArguments, iteration, "energy_to_macro", retry, compute, "etl", ct).ConfigureAwait(false));
         var cost = forward.Get<double>("energy_system_cost");
         var finalEnergy = forward.Get<double>("final_energy");
         var carbon = CarbonPayments(tables, cal.Years);
@@ -370,7 +392,7 @@ public sealed class OgClewsMap : IFixedPointMap
     private static double[] CarbonPayments(Dictionary<string, object?> tables, int[] years)
     {
         var result = new double[years.Length];
-        if (tables.GetValueOrDefault("AnnualTechnologyEmissionsPenalty") is not Table t) return result;
+        if (tables.GetValueOrDefault(CarbonPenaltyTable) is not Table t) return result;
         var year = ValueConverter.ConvertTo<double[]>(t["YEAR"]);
         var value = t.Get<double>("VALUE");
         for (int i = 0; i < value.Length; i++)

@@ -38,8 +38,10 @@
 #include "glpk_endpoints.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <glpk.h>
 #include <limits.h>
@@ -389,6 +391,8 @@ typedef struct {
     bool relax;       /* solve MIPs as LPs (integrality ignored) */
     bool no_variables;   /* solve: leave the variables tables out of the result */
     bool no_constraints; /* solve: leave the constraints tables out of the result */
+    const mesh_value *return_tables; /* solve: only these output CSV files become tables (NULL: all) */
+    const char *keep_outputs;        /* solve: copy the model's output files into this folder (NULL: none) */
 } solve_opts;
 
 /* presolve_default: glpsol's default (on) for stateless solves; off where a later warm start
@@ -472,6 +476,21 @@ static int parse_options(mesh_ctx *ctx, const mesh_value *m, solve_opts *o, bool
             if (v->kind != MESH_INT || v->u.i < 1 || v->u.i > INT_MAX)
                 return mesh_ctx_fail(ctx, "ValueError", "option mem_limit must be a positive int (megabytes)");
             o->mem_limit_mb = (int)v->u.i;
+        } else if (strcmp(key, "return_tables") == 0) {
+            if (v->kind == MESH_NIL)
+                continue;
+            bool ok = v->kind == MESH_ARRAY;
+            for (uint32_t x = 0; ok && x < v->u.a.n; x++)
+                ok = v->u.a.items[x].kind == MESH_STR;
+            if (!ok)
+                return mesh_ctx_fail(ctx, "ValueError", "option return_tables must be a list of table names (str) or nil");
+            o->return_tables = v;
+        } else if (strcmp(key, "keep_outputs") == 0) {
+            if (v->kind == MESH_NIL)
+                continue;
+            if (v->kind != MESH_STR || v->u.s.len == 0 || v->u.s.len >= PATH_MAX)
+                return mesh_ctx_fail(ctx, "ValueError", "option keep_outputs must be a folder path (str) or nil");
+            o->keep_outputs = v->u.s.ptr;
         } else {
             return mesh_ctx_fail(ctx, "ValueError", "unknown option '%s'", key);
         }
@@ -1024,8 +1043,104 @@ static int solve_body(run *r, void *arg)
     return 0;
 }
 
-/* Files the model wrote: CSV files become tables, other files (printf > "x") text. */
-static int collect_outputs(run *r, const char *out_dir, mesh_value *result)
+/* Whether output CSV `key` (e.g. "Demand.csv") is one of the tables asked for (by name, with or
+ * without the .csv suffix); every table when no list was given. */
+static bool table_wanted(const solve_opts *o, const char *key, size_t kl)
+{
+    if (!o->return_tables)
+        return true;
+    for (uint32_t i = 0; i < o->return_tables->u.a.n; i++) {
+        const mesh_value *n = &o->return_tables->u.a.items[i];
+        if ((n->u.s.len == kl && memcmp(n->u.s.ptr, key, kl) == 0) ||
+            (n->u.s.len == kl - 4 && memcmp(n->u.s.ptr, key, kl - 4) == 0))
+            return true;
+    }
+    return false;
+}
+
+/* Copies one file with plain open/read/write (fopen is interposed to track the model's own
+ * files), through a temporary name so a reader never sees half a file. */
+static int copy_file(const char *from, const char *to)
+{
+    char tmp[PATH_MAX + 8];
+    if (snprintf(tmp, sizeof tmp, "%s.part", to) >= (int)sizeof tmp)
+        return -1;
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return -1;
+    int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        close(in);
+        return -1;
+    }
+    char buf[1 << 16];
+    ssize_t n;
+    int rc = 0;
+    while ((n = read(in, buf, sizeof buf)) > 0) {
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                rc = -1;
+                break;
+            }
+            off += w;
+        }
+        if (rc)
+            break;
+    }
+    if (n < 0)
+        rc = -1;
+    close(in);
+    if (close(out) != 0)
+        rc = -1;
+    if (rc == 0 && rename(tmp, to) != 0)
+        rc = -1;
+    if (rc)
+        unlink(tmp);
+    return rc;
+}
+
+/* keep_outputs: the model's output files (regular files of out_dir) copied into `dest`, created
+ * with its parents if missing; files of the same name are replaced. */
+static int keep_outputs(mesh_ctx *ctx, const char *out_dir, const char *dest)
+{
+    char path[PATH_MAX];
+    size_t dl = strlen(dest);
+    if (dl >= sizeof path)
+        return mesh_ctx_fail(ctx, "OSError", "keep_outputs: path too long");
+    memcpy(path, dest, dl + 1);
+    for (char *c = path + 1; *c; c++) {
+        if (*c != '/')
+            continue;
+        *c = 0;
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return mesh_ctx_fail(ctx, "OSError", "keep_outputs: cannot create %s: %s", path, strerror(errno));
+        *c = '/';
+    }
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return mesh_ctx_fail(ctx, "OSError", "keep_outputs: cannot create %s: %s", path, strerror(errno));
+    DIR *d = opendir(out_dir);
+    if (!d)
+        return mesh_ctx_fail(ctx, "OSError", "keep_outputs: cannot read %s: %s", out_dir, strerror(errno));
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        char from[PATH_MAX], to[PATH_MAX];
+        struct stat st;
+        if (snprintf(from, sizeof from, "%s/%s", out_dir, e->d_name) >= (int)sizeof from ||
+            stat(from, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (snprintf(to, sizeof to, "%s/%s", dest, e->d_name) >= (int)sizeof to || copy_file(from, to) != 0)
+            rc = mesh_ctx_fail(ctx, "OSError", "keep_outputs: cannot copy %s into %s: %s", e->d_name, dest, strerror(errno));
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Files the model wrote: CSV files become tables (those asked for), other files (printf > "x") text. */
+static int collect_outputs(run *r, const char *out_dir, const solve_opts *o, mesh_value *result)
 {
     mesh_arena *a = mesh_ctx_arena(r->ctx);
     mesh_value *tables = mesh_v_map(a, 4);
@@ -1040,6 +1155,8 @@ static int collect_outputs(run *r, const char *out_dir, mesh_value *result)
             key = w->path + odl + 1;
         size_t kl = strlen(key);
         bool csv = kl > 4 && strcasecmp(key + kl - 4, ".csv") == 0;
+        if (csv && !table_wanted(o, key, kl))
+            continue;
         size_t len;
         char *text = glpk_read_file(w->path, csv ? MAX_TABLE_FILE : MAX_TEXT_FILE, &len);
         if (!text) {
@@ -1191,8 +1308,10 @@ static int ep_solve(const mesh_value *args, const mesh_value *kwargs, mesh_ctx *
             rc = guarded_failure(&r, status);
         else
             release_objects(&r); /* left behind by a failed or cancelled run */
-        if (status == G_OK && rc == 0 && collect_outputs(&r, p.out_dir, j.result) != 0)
+        if (status == G_OK && rc == 0 && collect_outputs(&r, p.out_dir, &o, j.result) != 0)
             rc = mesh_ctx_fail(ctx, "MemoryError", "out of memory collecting output files");
+        if (status == G_OK && rc == 0 && o.keep_outputs)
+            rc = keep_outputs(ctx, p.out_dir, o.keep_outputs);
         if (rc == 0 && o.require_optimal && strcmp(j.res.status, "optimal") != 0)
             rc = mesh_ctx_fail(ctx, "glpk.SolverError", "the problem was not solved to optimality: status %s%s%s",
                                j.res.status, j.res.message ? ": " : "", j.res.message ? j.res.message : "");

@@ -2,10 +2,14 @@
 
 One I/O thread owns the three DEALER sockets; any number of threads may submit at once. Callers
 encode and sign their own requests, queue the frames and wake the I/O thread through a pipe the
-thread's ``zmq.Poller`` watches. A call sends ``submit_request`` and ``get_request`` back to
-back; a rejected submit completes the call at once; a ``get_reply`` with ``done: false`` is
-re-sent. After two missed health replies (or when a manager reports the process dead) every
-call in flight fails with :class:`mesh.KernelLostError`.
+thread's ``zmq.Poller`` watches. A task is submitted as a call (section 6.2, ``call: true``):
+the kernel answers once on the submit socket, with the rejection (``submit_reply``) or, when the
+task ends, with its final ``get_reply``. A kernel that ignores ``call`` acknowledges with
+``submit_reply {accepted: true}``; the I/O thread then sends the ``get_request`` itself, and
+from then on the client sends ``submit_request`` and ``get_request`` back to back
+(:attr:`Client.kernel_answers_calls` is False); a rejected submit completes the task at once and
+a ``get_reply`` with ``done: false`` is re-sent. After two missed health replies (or when a
+manager reports the process dead) every call in flight fails with :class:`mesh.KernelLostError`.
 
     client = mesh.Client.from_connection_file("kernel.json")
     client.call("add", 1.0, b=2.0)
@@ -44,7 +48,7 @@ class TaskHandle:
     stop it with :meth:`cancel`. ``future`` is a ``concurrent.futures.Future``."""
 
     __slots__ = ("task_id", "endpoint", "future", "on_progress", "accepted", "record", "_client",
-                 "convert")
+                 "convert", "call")
 
     def __init__(self, client, task_id, endpoint, on_progress=None, convert=None):
         self._client = client
@@ -53,8 +57,9 @@ class TaskHandle:
         self.endpoint = endpoint
         self.future = concurrent.futures.Future()
         self.on_progress = on_progress
-        self.accepted = None   # True/False once the submit_reply arrived
+        self.accepted = None   # True/False once the kernel's answer to the submit arrived
         self.record = None     # the task record of the final get_reply
+        self.call = False      # sent as a call-style submit (call: true, section 6.2)
 
     def get(self, timeout=None):
         """The result; raises :class:`RemoteError` (or a subclass), :class:`KernelLostError`,
@@ -104,7 +109,7 @@ class Client:
         self._ctx = context or zmq.Context()
         self._lock = threading.Lock()
         self._tasks = {}         # task id -> TaskHandle, until final
-        self._submit_ids = {}    # submit_request id -> task id
+        self._submit_ids = {}    # submit_request id -> task id, until the kernel answered it
         self._get_ids = {}       # get_request id -> task id
         self._requests = {}      # request id -> Future (other requests, and health())
         self._outbox = collections.deque()
@@ -123,6 +128,7 @@ class Client:
         self._flush_requests = collections.deque()
         self._release_everything = False
         self._held = collections.Counter()       # object id -> live proxies (not yet released)
+        self._answers_calls = None               # see kernel_answers_calls
         self._thread = threading.Thread(target=self._run, name="mesh-client-io", daemon=True)
         self._thread.start()
         self._ready.wait()
@@ -150,27 +156,37 @@ class Client:
         ``proxies=True``: references (:class:`mesh.Ref`) in the result become
         :class:`mesh.RemoteObject` proxies owned by this client (use it to call ``mesh.*``
         endpoints directly without leaking references).
+
+        The task is sent as a call (``call: true``, protocol section 6.2): one message each way.
+        To a kernel found to ignore calls (:attr:`kernel_answers_calls` is False) it is sent as
+        a plain ``submit_request`` followed at once by a ``get_request``.
         """
         task_id = task_id or new_id()
         content = {"task_id": task_id, "endpoint": endpoint, "args": list(args),
                    "kwargs": dict(kwargs) if kwargs else {}, "priority": priority,
                    "timeout": None if timeout is None else float(timeout), "retries": retries,
                    "metadata": metadata if metadata is not None else {}}
+        call = self._answers_calls is not False
+        if call:
+            content["call"] = True
         env = self._env
         submit_id, submit_frames = env.pack("submit_request", content)
-        get_id, get_frames = env.pack("get_request", {
-            "task_id": task_id, "timeout": self.poll_timeout, "keep": False})
+        if not call:
+            get_id, get_frames = env.pack("get_request", {
+                "task_id": task_id, "timeout": self.poll_timeout, "keep": False})
         handle = TaskHandle(self, task_id, endpoint, on_progress,
                             self._adopt if proxies else None)
+        handle.call = call
         with self._lock:
             self._check_usable()
             if task_id in self._tasks:
                 raise ValueError("task id %s is already in flight" % task_id)
             self._tasks[task_id] = handle
             self._submit_ids[submit_id] = task_id
-            self._get_ids[get_id] = task_id
             self._outbox.append((_SUBMIT, submit_frames))
-            self._outbox.append((_GET, get_frames))
+            if not call:
+                self._get_ids[get_id] = task_id
+                self._outbox.append((_GET, get_frames))
         self._wake()
         return handle
 
@@ -316,6 +332,13 @@ class Client:
             self.flush_releases(timeout)
         except MeshError:
             pass
+
+    @property
+    def kernel_answers_calls(self):
+        """Whether the kernel answers a call-style submit with the task's result in one message
+        (protocol section 6.2): None until the first answer to a call shows it, then True, or
+        False for a kernel that ignores ``call`` (tasks then go as a submit and a get)."""
+        return self._answers_calls
 
     @property
     def lost(self):
@@ -521,14 +544,32 @@ class Client:
                     except Exception:
                         pass
             return
-        if t in ("submit_reply", "error_reply") and msg.parent_id in self._submit_ids:
+        if t in ("submit_reply", "error_reply", "get_reply") and msg.parent_id in self._submit_ids:
             with self._lock:
                 task_id = self._submit_ids.pop(msg.parent_id, None)
                 h = self._tasks.get(task_id)
             if h is None:
                 return
+            if t == "get_reply":
+                # the answer to a call: the final get_reply (section 6.2)
+                self._answers_calls = True
+                h.accepted = True
+                if type(c) is not dict:
+                    h = self._pop_task(task_id)
+                    if h is not None:
+                        _set_exception(h.future, _error_of(c))
+                elif c.get("done") is not True:
+                    self._send_get(task_id)  # not expected from a kernel; fetch it as usual
+                else:
+                    self._finish(task_id, c)
+                return
             if t == "submit_reply" and type(c) is dict and c.get("accepted") is True:
                 h.accepted = True
+                if h.call:
+                    # a kernel that ignores ``call``: fetch the result, and send later tasks
+                    # as a submit and a get back to back
+                    self._answers_calls = False
+                    self._send_get(task_id)
                 return
             h.accepted = False
             h = self._pop_task(task_id)
@@ -537,6 +578,16 @@ class Client:
                 _set_exception(h.future, _error_of({"error": err} if err is not None else c))
             return
         self._on_request_reply(msg)
+
+    def _send_get(self, task_id):
+        """I/O thread: sends a ``get_request`` for a task still in flight."""
+        with self._lock:
+            if task_id not in self._tasks:
+                return
+            get_id, frames = self._env.pack("get_request", {
+                "task_id": task_id, "timeout": self.poll_timeout, "keep": False})
+            self._get_ids[get_id] = task_id
+            self._outbox.append((_GET, frames))
 
     def _on_get_port(self, msg, socks):
         with self._lock:
@@ -550,14 +601,12 @@ class Client:
                 _set_exception(h.future, _error_of(c))
             return
         if c.get("done") is not True:
-            with self._lock:
-                if task_id not in self._tasks:
-                    return
-                get_id, frames = self._env.pack("get_request", {
-                    "task_id": task_id, "timeout": self.poll_timeout, "keep": False})
-                self._get_ids[get_id] = task_id
-            transport.send(socks[_GET], frames)
+            self._send_get(task_id)
             return
+        self._finish(task_id, c)
+
+    def _finish(self, task_id, c):
+        """I/O thread: completes a task from its final ``get_reply`` content ``c``."""
         h = self._pop_task(task_id)
         if h is None:
             return

@@ -56,6 +56,7 @@ def test_values_cross_the_language_boundary(dotnet):
     assert dotnet.call("table_echo", t) == t
     made = dotnet.call("make_table", 3)
     assert made["name"] == ["row0", "row1", "row2"] and made["value"].tolist() == [0.0, 0.5, 1.0]
+    assert dotnet.kernel_answers_calls is True   # calls answered in one message (6.2)
 
 
 def test_errors_and_lifecycle_cross_the_language_boundary(dotnet):
@@ -81,6 +82,31 @@ def test_errors_and_lifecycle_cross_the_language_boundary(dotnet):
     assert h.record["log"] == ["l1", "l2"]
     hs = [dotnet.submit("add", [i, 1]) for i in range(2000)]
     assert [x.get(30) for x in hs] == [i + 1.0 for i in range(2000)]
+
+
+def test_python_client_falls_back_for_a_dotnet_kernel_that_ignores_calls():
+    k = mesh.launch(argv=["dotnet", DLL], kernel_id="dotnet-base-protocol",
+                    env={"MESH_MAX_CONCURRENCY": "2", "MESH_ANSWER_CALLS": "0"},
+                    startup_timeout=60)
+    c = k.client()
+    try:
+        assert c.kernel_answers_calls is None
+        assert c.call("add", 1, 2) == 3.0
+        assert c.kernel_answers_calls is False
+        assert [c.call("add", i, b=1) for i in range(20)] == [i + 1.0 for i in range(20)]
+        with pytest.raises(mesh.UnknownEndpointError):
+            c.call("nope")
+        with pytest.raises(mesh.RemoteError) as e:
+            c.call("fail", "boom")
+        assert e.value.type == "System.ArgumentException" and e.value.message == "boom"
+        seen = []
+        assert c.submit("progress", [3], on_progress=lambda v, m: seen.append(v)).get(10) == 3
+        hs = [c.submit("add", [i, 1]) for i in range(500)]
+        assert [x.get(30) for x in hs] == [i + 1.0 for i in range(500)]
+        assert c.kernel_answers_calls is False and c.pending() == 0
+    finally:
+        c.close()
+        assert k.shutdown(grace=0.5, timeout=5) == 0, k.log_tail()
 
 
 def _example_kernel():

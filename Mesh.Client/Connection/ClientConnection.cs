@@ -272,9 +272,12 @@ internal sealed class ClientConnection : IDisposable
                     _leaderThread = 0;
                     Interlocked.Exchange(ref _lead, 0);
                 }
-                // Re-check at once (work may have arrived as the lead was released), unless a
-                // caller asked for the lead: it wakes this thread when it gives the lead back.
-                if (!handedOver) continue;
+                // Re-check (work may have arrived as the lead was released). After a hand-over,
+                // first give the caller that asked a moment to take the lead: if it did, it wakes
+                // this thread when it gives the lead back; if it gave up waiting, its request is
+                // queued and this thread leads again.
+                if (handedOver) _backgroundWake.Wait(1);
+                continue;
             }
             _backgroundWake.Wait(TimeSpan.FromMilliseconds(Math.Max(1, Math.Min(TimeToHeartbeatMs(), 250))));
         }

@@ -136,8 +136,11 @@ public sealed class RemoteTask
                 : timeout is { } limit ? await awaited.WaitAsync(limit, ct).ConfigureAwait(false)
                 : await awaited.WaitAsync(ct).ConfigureAwait(false);
         }
-        catch (TimeoutException) when (!awaited.IsCompleted)
+        catch (TimeoutException)
         {
+            // Our wait ended (the awaited reply never fails with a timeout). A get_request's own
+            // wait, equal to ours, may have been answered with done: false at the same moment:
+            // the task is still running either way and is cancelled.
             Abandon(submitId, getId);
             _ = CancelQuietly();
             throw new TimeoutException(TimeoutMessage(timeout!.Value));

@@ -66,7 +66,7 @@ public sealed class Client : IAsyncDisposable, IDisposable
         // and a get back to back instead: one round trip as well, two messages each way.
         // If no other request is in flight, this thread sends and polls for the answer itself, so
         // a short call involves no thread hand-off in this process.
-        bool call = _kernelAnswersCalls != false;
+        bool call = KernelAnswersCalls != false;
         var (pending, answer) = PendingRequest.ForTask();
         TaskCompletionSource<Reply>? get = call ? null : new(TaskCreationOptions.RunContinuationsAsynchronously);
         bool leading = _connection.TryEnterLead();
@@ -93,18 +93,16 @@ public sealed class Client : IAsyncDisposable, IDisposable
         return await task.CompleteCallAsync(answer, submitId, get?.Task, getId, options.WaitTimeout, cancellationToken).ConfigureAwait(false);
     }
 
-    private volatile object? _kernelAnswersCallsBox;
+    private int _callSupport; // 0: not known yet, 1: the kernel answers calls, -1: it ignores them
 
     /// <summary>
     /// Whether the kernel answers a call with its result in one message (docs/protocol.md 6.2);
     /// null until the first call's answer shows it. Kernels that do not get a submit and a get per call.
     /// </summary>
-    public bool? KernelAnswersCalls => _kernelAnswersCallsBox as bool?;
-
-    private bool? _kernelAnswersCalls => KernelAnswersCalls;
+    public bool? KernelAnswersCalls => Volatile.Read(ref _callSupport) switch { 1 => true, -1 => false, _ => null };
 
     /// <summary>Records what a call-style submit's answer showed about the kernel.</summary>
-    internal void LearnCallSupport(bool answersCalls) => _kernelAnswersCallsBox = answersCalls;
+    internal void LearnCallSupport(bool answersCalls) => Volatile.Write(ref _callSupport, answersCalls ? 1 : -1);
 
     /// <summary>Submits a task and returns its handle once the kernel has accepted it.</summary>
     public async Task<RemoteTask> SubmitAsync(string endpoint, Arguments arguments, CallOptions? options = null, CancellationToken cancellationToken = default)

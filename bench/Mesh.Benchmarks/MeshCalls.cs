@@ -31,7 +31,7 @@ internal sealed record KernelKind(string Label, Func<string, KernelSpec> Spec, s
     /// <summary>The Python conformance kernel in the project's kernel venv.</summary>
     public static KernelKind Python => new("Python",
         id => new() { Id = id, Launcher = new PythonLauncher(PythonEnvironment.Venv(Paths.Venv), "mesh_conformance_kernel"), Environment = OneWorker },
-        [Paths.VenvPython, "-m", "mesh", "mesh_conformance_kernel"]);
+        [Paths.VenvPython, "-m", "mesh", "mesh_conformance_kernel"], InlineEcho: "echo_inline");
 
     /// <summary>The native GLPK kernel (its conformance endpoints include echo and add).</summary>
     public static KernelKind C => new("C",

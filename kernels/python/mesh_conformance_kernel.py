@@ -2,7 +2,8 @@
 
     python -m mesh mesh_conformance_kernel.py
 
-``max_concurrency`` comes from ``MESH_MAX_CONCURRENCY`` (default: the CPU count). Besides the
+``max_concurrency`` comes from ``MESH_MAX_CONCURRENCY`` (default: the CPU count). ``echo_inline``
+is ``echo`` registered inline (run on the kernel's I/O thread, no worker hand-off). Besides the
 endpoints it exports the proxy conformance objects (``Counter``, ``Policy``, ``Records``,
 ``Calculator``, ``store``; protocol section 9).
 """
@@ -23,6 +24,12 @@ _order_count = 0
 @kernel.endpoint("echo")
 def echo(value):
     """Returns value unchanged."""
+    return value
+
+
+@kernel.endpoint("echo_inline", inline=True)
+def echo_inline(value):
+    """Returns value unchanged, on the kernel's I/O thread (an inline endpoint: no worker)."""
     return value
 
 

@@ -50,11 +50,12 @@ def default_kernel():
     return _default_kernel
 
 
-def endpoint(name=None, *, doc=None):
-    """Registers a function on the default kernel: ``@mesh.endpoint("name")``."""
+def endpoint(name=None, *, doc=None, inline=False):
+    """Registers a function on the default kernel: ``@mesh.endpoint("name")``
+    (``inline=True``: see :meth:`Kernel.endpoint`)."""
     if callable(name):
-        return default_kernel().endpoint(name)
-    return default_kernel().endpoint(name, doc=doc)
+        return default_kernel().endpoint(name, inline=inline)
+    return default_kernel().endpoint(name, doc=doc, inline=inline)
 
 
 def export(*args):

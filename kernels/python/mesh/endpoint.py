@@ -164,6 +164,15 @@ def converter_for(annotation):
     return None, str(annotation)
 
 
+def _is_async(fn):
+    """True for coroutine and async generator functions (also behind a partial, or as the
+    ``__call__`` of a callable object)."""
+    for f in (fn, getattr(fn, "__call__", None)):
+        if f is not None and (inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f)):
+            return True
+    return False
+
+
 def _describe(v):
     if isinstance(v, np.ndarray):
         return "ndarray %s%s" % (v.dtype, list(v.shape))
@@ -190,14 +199,22 @@ class Endpoint:
     ``kind`` names it in error messages (``"endpoint"``; ``"method"`` for proxied calls).
     ``ctx_by_name``: a parameter named ``ctx`` receives the task context (as well as one
     annotated :class:`TaskContext`); proxied methods use annotations only.
+    ``inline``: the kernel runs the handler on its I/O thread as the request arrives instead of
+    queueing it for a worker (see :meth:`mesh.Kernel.endpoint`); coroutine functions are
+    refused (ValueError).
     """
 
-    def __init__(self, name, fn, doc=None, *, kind="endpoint", ctx_by_name=True):
+    def __init__(self, name, fn, doc=None, *, kind="endpoint", ctx_by_name=True, inline=False):
         if not callable(fn):
             raise TypeError("%s %r: handler is not callable" % (kind, name))
+        if inline and _is_async(fn):
+            raise ValueError("%s %r: an inline handler must be a plain (synchronous) function; "
+                             "%r is async (the kernel's I/O thread cannot await it)"
+                             % (kind, name, fn))
         self.name = name
         self.kind = kind
         self.fn = fn
+        self.inline = bool(inline)
         self.doc = inspect.cleandoc(doc if doc is not None else (fn.__doc__ or ""))
         sig = inspect.signature(fn)
         try:

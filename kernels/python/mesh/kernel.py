@@ -15,7 +15,8 @@ reference through the reserved ``mesh.*`` endpoints (protocol section 9, ``mesh/
 Threads: the main thread owns the submit and get sockets and does all bookkeeping; the health
 thread owns the health socket; ``max_concurrency`` worker threads (started once) run handlers
 taken from a priority queue. Workers hand results back through a deque plus a wake-up pipe that
-the main thread's ``zmq.Poller`` watches.
+the main thread's ``zmq.Poller`` watches. Inline endpoints (``@kernel.endpoint(..., inline=True)``)
+skip the queue: the main thread runs them itself as their ``submit_request`` is accepted.
 """
 
 import collections
@@ -198,13 +199,14 @@ class Kernel:
         """name -> exported object, class or function (the roots of section 9.2)."""
         return dict(self._exports)
 
-    def add_endpoint(self, name, fn, doc=None):
+    def add_endpoint(self, name, fn, doc=None, *, inline=False):
+        """Registers ``fn`` as the endpoint ``name`` (``inline``: see :meth:`endpoint`)."""
         if not isinstance(name, str) or not name:
             raise ValueError("endpoint names must be non-empty strings")
         if name.startswith(RESERVED_PREFIX):
             raise ValueError("endpoint names starting with %r are reserved for the proxy "
                              "protocol: %r" % (RESERVED_PREFIX, name))
-        self._endpoints[name] = Endpoint(name, fn, doc)
+        self._endpoints[name] = Endpoint(name, fn, doc, inline=inline)
         return fn
 
     def export(self, name=None, obj=_MISSING):
@@ -229,15 +231,28 @@ class Kernel:
         self._exports[name] = obj
         return obj
 
-    def endpoint(self, name=None, *, doc=None):
-        """Decorator: ``@kernel.endpoint("name")`` (or bare ``@kernel.endpoint``)."""
+    def endpoint(self, name=None, *, doc=None, inline=False):
+        """Decorator: ``@kernel.endpoint("name")`` (or bare ``@kernel.endpoint``).
+
+        ``inline=True``: the handler runs on the kernel's I/O (main) thread the moment its
+        ``submit_request`` is accepted, instead of being queued for a worker thread, so a call
+        costs no thread hand-off inside the kernel. Only for handlers that take microseconds
+        and never block (getters, echo, small arithmetic): while one runs, the kernel reads no
+        other request (the health thread still answers). Inline tasks ignore priority and do
+        not count against ``max_concurrency``; binding, errors, task records, results,
+        progress, log capture and call answers are as for other endpoints, and so is the
+        endpoint's ``kernel_info`` entry. Nothing can cancel or time out an inline handler
+        while it runs (the thread that would is running it): a ``timeout`` is checked when it
+        returns (``TASK_TIMEOUT`` if it ran longer), and a cancel or interrupt finds it ended.
+        Coroutine functions are refused with ValueError (the kernel does not await handlers).
+        """
         if callable(name):
             fn = name
-            self.add_endpoint(fn.__name__, fn)
+            self.add_endpoint(fn.__name__, fn, inline=inline)
             return fn
 
         def register(fn):
-            self.add_endpoint(name or fn.__name__, fn, doc)
+            self.add_endpoint(name or fn.__name__, fn, doc, inline=inline)
             return fn
 
         return register
@@ -325,6 +340,8 @@ class _Runtime:
         self.wake_pending = False
         self.completed = 0
         self.rejected = 0
+        self.inline_running = 0     # 1 while the main thread runs an inline handler
+        self.io_thread = None       # ident of the thread that runs the main loop
         self.shutting_down = False
         self.grace_at = None
         self.grace_signalled = False
@@ -338,6 +355,7 @@ class _Runtime:
     # ---------------------------------------------------------------------------- lifecycle
 
     def run(self):
+        self.io_thread = threading.get_ident()
         old_handlers = {}
         if threading.current_thread() is threading.main_thread():
             def on_signal(signum, frame):
@@ -684,7 +702,7 @@ class _Runtime:
         task.pending_at = now
         task.queued_at = time.time_ns()
         task.submitter = ids
-        task._events = self._post
+        task._events = self._inline_event if ep.inline else self._post
         task.state = QUEUED
         self.tasks[task_id] = task
         self.gone.pop(task_id, None)
@@ -699,7 +717,10 @@ class _Runtime:
             # Acknowledge first: once queued, a worker competes with this thread for the GIL.
             self._send(self.submit, ids, "submit_reply",
                        {"task_id": task_id, "accepted": True, "state": QUEUED}, msg.id)
-        self.queue.put(task)
+        if ep.inline:
+            self._run_inline(task)
+        else:
+            self.queue.put(task)
 
     def _on_cancel(self, ids, msg):
         c = msg.content
@@ -936,67 +957,108 @@ class _Runtime:
                     heapq.heappush(self.timeouts, (deadline, next(self._seq), task))
             elif kind == "progress":
                 _, task, value, message = ev
-                if task.state != STARTED or task.submitter is None:
-                    continue
-                try:
-                    self._send(self.submit, task.submitter, "progress", {
-                        "task_id": task.task_id, "value": value,
-                        "message": None if message is None else str(message)}, None)
-                except TypeError as e:
-                    print("mesh: cannot send progress of task %s: %s" % (task.task_id, e),
-                          file=sys.__stderr__)
+                self._send_progress(task, value, message)
+
+    def _send_progress(self, task, value, message):
+        """Sends a ``progress`` message to the submitter of a running task (main thread only)."""
+        if task.state != STARTED or task.submitter is None:
+            return
+        try:
+            self._send(self.submit, task.submitter, "progress", {
+                "task_id": task.task_id, "value": value,
+                "message": None if message is None else str(message)}, None)
+        except TypeError as e:
+            print("mesh: cannot send progress of task %s: %s" % (task.task_id, e),
+                  file=sys.__stderr__)
+
+    def _inline_event(self, event):
+        """The event sink of an inline task: progress reported from the main thread (the
+        handler itself) goes out at once; from any other thread it is posted as usual."""
+        if event[0] == "progress" and threading.get_ident() == self.io_thread:
+            _, task, value, message = event
+            self._send_progress(task, value, message)
+        else:
+            self._post(event)
 
     def _worker(self):
         queue = self.queue
-        post = self._post
-        endpoints = self.endpoints
+        execute = self._execute
+        events = self.events
         while True:
             task = queue.take()
             if task is None:
                 return
-            try:
-                if task.timeout is not None:
-                    post(("started", task, time.monotonic() + task.timeout))
-                fn = endpoints[task.endpoint].fn
-                log = logcapture.TaskLog()
-                task.log = log
-                set_current(task)
-                logcapture.begin(log)
-                error = None
-                value = None
-                try:
-                    value = fn(*task.args, **task.kwargs)
-                    state = COMPLETED
-                except TaskCancelled:
-                    state = CANCELLED
-                except BaseException as e:  # noqa: B902 - a handler's SystemExit is an error too
-                    state = ERROR
-                    error = exception_error(e)
-                finally:
-                    logcapture.end()
-                    set_current(None)
-                reason = task.cancel_reason
-                if reason == "timeout":
-                    state, error = ERROR, self._timeout_error(task)
-                elif reason is not None or state == CANCELLED:
-                    state, error = CANCELLED, self._cancel_error(task, reason or "cancel")
-                ended_at = time.time_ns()
-                reply, failure = self._encode_reply(task, state, value, error, ended_at)
-                if reply is None:
-                    state, error = ERROR, failure
-                    reply, _ = self._encode_reply(task, state, None, error, ended_at)
-                value = None
-                done = ("done", task, state, reply, error, ended_at)
-            except BaseException:
-                traceback.print_exc(file=sys.__stderr__)
-                done = ("done", task, ERROR, None, error_map(
-                    "INTERNAL_ERROR", "kernel failure running task %s" % task.task_id,
-                    INTERNAL_ERROR), time.time_ns())
+            state, reply, error, ended_at = execute(task)
             # Queue the event, free the slot, then wake the main thread (in that order: the
             # shutdown check reads "no running task and no pending event").
-            self.events.append(done)
+            events.append(("done", task, state, reply, error, ended_at))
             queue.release(task)
             self._wake()
+
+    def _run_inline(self, task):
+        """Runs the task of an inline endpoint here on the main thread, as its submit is
+        accepted, and finishes it (answering its call and waiting gets). No priority, no
+        concurrency slot; nothing can cancel it while it runs, and its timeout is checked when
+        the handler returns."""
+        task.state = STARTED
+        task.started_at = time.time_ns()
+        self.inline_running = 1
+        try:
+            state, reply, error, ended_at = self._execute(task, inline=True)
+        finally:
+            self.inline_running = 0
+        self._finish(task, state, None, error, reply, ended_at)
+
+    def _execute(self, task, inline=False):
+        """Runs ``task``'s handler on this thread (a worker's, or the main thread for an inline
+        endpoint): current task, log capture, cancellation, exception -> error with traceback,
+        result encoding. Returns ``(state, reply, error, ended_at)``."""
+        try:
+            if inline:
+                started = time.monotonic()
+            elif task.timeout is not None:
+                self._post(("started", task, time.monotonic() + task.timeout))
+            fn = self.endpoints[task.endpoint].fn
+            log = logcapture.TaskLog()
+            task.log = log
+            set_current(task)
+            logcapture.begin(log)
+            error = None
+            value = None
+            try:
+                value = fn(*task.args, **task.kwargs)
+                state = COMPLETED
+            except TaskCancelled:
+                state = CANCELLED
+            except _Stop:
+                raise  # SIGTERM/SIGINT while an inline handler runs: the kernel exits
+            except BaseException as e:  # noqa: B902 - a handler's SystemExit is an error too
+                state = ERROR
+                error = exception_error(e)
+            finally:
+                logcapture.end()
+                set_current(None)
+            if (inline and task.timeout is not None and task.cancel_reason is None
+                    and time.monotonic() - started > task.timeout):
+                task.request_cancel("timeout")  # ran past its timeout: no timer could stop it
+            reason = task.cancel_reason
+            if reason == "timeout":
+                state, error = ERROR, self._timeout_error(task)
+            elif reason is not None or state == CANCELLED:
+                state, error = CANCELLED, self._cancel_error(task, reason or "cancel")
+            ended_at = time.time_ns()
+            reply, failure = self._encode_reply(task, state, value, error, ended_at)
+            if reply is None:
+                state, error = ERROR, failure
+                reply, _ = self._encode_reply(task, state, None, error, ended_at)
+            return state, reply, error, ended_at
+        except _Stop:
+            raise
+        except BaseException:
+            traceback.print_exc(file=sys.__stderr__)
+            return ERROR, None, error_map(
+                "INTERNAL_ERROR", "kernel failure running task %s" % task.task_id,
+                INTERNAL_ERROR), time.time_ns()
 
     def _encode_reply(self, task, state, value, error, ended_at):
         content = {"task_id": task.task_id, "done": True,
@@ -1025,7 +1087,7 @@ class _Runtime:
         return {"status": "shutting_down" if self.shutting_down else "ok",
                 "kernel_id": self.info.kernel_id, "pid": self.pid,
                 "uptime": time.monotonic() - self.started, "queued": q.count,
-                "running": q.running, "completed": self.completed,
+                "running": q.running + self.inline_running, "completed": self.completed,
                 "rejected": self.rejected + (self.health.rejected if self.health else 0)}
 
 

@@ -29,8 +29,8 @@ def test_kernel_info(client, conformance_kernel):
     assert info["language"] == "python" and info["max_concurrency"] == 4
     assert info["pid"] == conformance_kernel.pid
     names = {e["name"] for e in info["endpoints"]}
-    assert names == {"echo", "add", "concat", "sum_array", "scale", "transpose", "make_table",
-                     "table_echo", "fail", "sleep", "progress", "log", "order", "pid",
+    assert names == {"echo", "echo_inline", "add", "concat", "sum_array", "scale", "transpose",
+                     "make_table", "table_echo", "fail", "sleep", "progress", "log", "order", "pid",
                      # the proxy protocol's reserved endpoints (section 9.3)
                      "mesh.root", "mesh.call", "mesh.call_method", "mesh.get_attr",
                      "mesh.set_attr", "mesh.get_item", "mesh.set_item", "mesh.deref",

@@ -872,12 +872,14 @@ class _Runtime:
         self.retained[task.task_id] = time.monotonic()
         waiters = self.waiters.pop(task.task_id, None)
         if waiters:
-            keep = False
+            # Protocol 6.3: a final get_reply without keep forgets the task, whatever other
+            # requests asked (as the .NET and C kernels do).
+            forget = False
             for w in waiters:
                 w.done = True
-                keep = keep or w.keep
+                forget = forget or not w.keep
                 self._send_result(w.sock, w.ids, w.msg_id, task)
-            if not keep:
+            if forget:
                 self._forget(task.task_id)
         while len(self.retained) > self.kernel.max_retained:
             self._forget(next(iter(self.retained)))

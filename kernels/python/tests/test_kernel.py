@@ -523,6 +523,21 @@ def test_call_outlives_expiring_gets_and_shares_the_end_with_them(raw):
     assert raw.quiet(raw.submit) and raw.quiet(raw.get, 0)
 
 
+def test_a_call_answered_beside_a_keep_get_still_forgets_the_task(raw):
+    # protocol 6.3, as in the .NET and C kernels: any final get_reply without keep forgets the task
+    tid = _tid("call-keep")
+    sid = raw.send_submit(tid, "sleep", [0.3], call=True)
+    kept = raw.send(raw.get, "get_request", {"task_id": tid, "timeout": 10.0, "keep": True})
+    got = raw.recv(raw.get)
+    assert got.parent_id == kept and got.content["done"] is True
+    call = raw.recv(raw.submit)
+    assert call.type == "get_reply" and call.parent_id == sid and call.content["done"] is True
+    raw.send(raw.get, "get_request", {"task_id": tid, "timeout": 10.0, "keep": False})
+    late = raw.recv(raw.get).content
+    assert late["done"] is True and late["task"] is None
+    assert late["error"]["code"] == errors.UNKNOWN_TASK
+
+
 def test_plain_submit_without_call_is_unchanged(raw):
     for extra in ({}, {"call": False}):
         tid = _tid("plain")

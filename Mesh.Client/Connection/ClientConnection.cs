@@ -317,7 +317,7 @@ internal sealed class ClientConnection : IDisposable
 
     private void FlushQueued()
     {
-        while (_actions.TryDequeue(out var action)) action();
+        RunActions();
         while (_outbox.TryDequeue(out var item)) SendNow(item.Port, item.Message);
     }
 

@@ -20,7 +20,7 @@ public sealed class Client : IAsyncDisposable, IDisposable
     {
         Options = options;
         var interval = options.HeartbeatInterval ?? TimeSpan.FromMilliseconds(info.HeartbeatMs);
-        _connection = new ClientConnection(info, interval, options.MissedHeartbeats, options.InlineWait, () => !_watched.IsEmpty);
+        _connection = new ClientConnection(info, interval, options.MissedHeartbeats, options.InlineWait, options.InlineSpin, () => !_watched.IsEmpty);
         _connection.Unsolicited += OnUnsolicited;
         _connection.LostDetected += e => Lost?.Invoke(this, e);
     }

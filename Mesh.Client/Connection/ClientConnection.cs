@@ -46,14 +46,16 @@ internal sealed class ClientConnection : IDisposable
     /// <param name="heartbeatInterval">Health request period; zero disables heartbeats.</param>
     /// <param name="missedHeartbeats">Missed replies after which the kernel is lost.</param>
     /// <param name="inlineWait">How long a leading caller polls for its own reply before handing over.</param>
+    /// <param name="inlineSpin">How much of <paramref name="inlineWait"/> is spent looking without sleeping.</param>
     /// <param name="hasListeners">True while unsolicited messages (progress) are expected, so someone keeps polling.</param>
-    public ClientConnection(ConnectionInfo info, TimeSpan heartbeatInterval, int missedHeartbeats, TimeSpan inlineWait, Func<bool>? hasListeners = null)
+    public ClientConnection(ConnectionInfo info, TimeSpan heartbeatInterval, int missedHeartbeats, TimeSpan inlineWait, TimeSpan inlineSpin, Func<bool>? hasListeners = null)
     {
         Info = info;
         _signer = new Signer(info.Key);
         _heartbeatInterval = heartbeatInterval;
         _missedHeartbeats = missedHeartbeats;
         InlineWait = inlineWait < TimeSpan.Zero ? TimeSpan.Zero : inlineWait;
+        InlineSpin = inlineSpin < TimeSpan.Zero ? TimeSpan.Zero : inlineSpin;
         _hasListeners = hasListeners ?? (() => false);
         Session = Guid.NewGuid().ToString("N");
         OpenSockets(info);
@@ -69,6 +71,9 @@ internal sealed class ClientConnection : IDisposable
 
     /// <summary>How long a caller that leads polls for its own reply (zero: never lead).</summary>
     public TimeSpan InlineWait { get; }
+
+    /// <summary>How much of the inline wait is spent polling without sleeping.</summary>
+    public TimeSpan InlineSpin { get; }
 
     /// <summary>Raised (on a pool thread) when the kernel is declared lost.</summary>
     public event Action<KernelLostException>? LostDetected;
@@ -135,9 +140,19 @@ internal sealed class ClientConnection : IDisposable
     public bool PollInline(Task until, CancellationToken ct)
     {
         if (!IsLeading) return until.IsCompleted;
-        long deadline = Stopwatch.GetTimestamp() + (long)(InlineWait.TotalSeconds * Stopwatch.Frequency);
+        long start = Stopwatch.GetTimestamp();
+        long deadline = start + (long)(InlineWait.TotalSeconds * Stopwatch.Frequency);
+        long spinUntil = start + (long)(Math.Min(InlineSpin.TotalSeconds, InlineWait.TotalSeconds) * Stopwatch.Frequency);
         try
         {
+            // Spin first: look without sleeping, yielding the core between looks. A reply that
+            // arrives meanwhile is picked up without this thread being woken — on a small machine
+            // that wake-up costs as much as the rest of a short call.
+            while (!until.IsCompleted && !_disposed && !ct.IsCancellationRequested && Stopwatch.GetTimestamp() < spinUntil)
+            {
+                Turn(0, until);
+                if (!until.IsCompleted) Thread.Yield();
+            }
             while (!until.IsCompleted && !_disposed && !ct.IsCancellationRequested)
             {
                 long left = deadline - Stopwatch.GetTimestamp();

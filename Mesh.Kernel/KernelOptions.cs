@@ -35,6 +35,32 @@ public sealed record KernelOptions
     /// </summary>
     public bool AnswerCalls { get; init; } = Environment.GetEnvironmentVariable("MESH_ANSWER_CALLS") != "0";
 
+    /// <summary>
+    /// How long the kernel's I/O thread and an idle worker keep looking for work without sleeping
+    /// after their last piece of work (yielding the core between looks); default 200 µs, or
+    /// <c>MESH_IDLE_SPIN_US</c> (docs/protocol.md section 3). Back-to-back calls then find the thread awake
+    /// instead of paying a wake-up each (tens of microseconds on a small machine); an idle kernel
+    /// costs nothing, since the spin ends this long after the last message. Zero sleeps at once.
+    /// </summary>
+    public TimeSpan IdleSpin { get; init; } = TimeSpan.FromMicroseconds(IdleSpinFromEnvironment(out _) ?? DefaultIdleSpinMicroseconds);
+
+    /// <summary>Default of <see cref="IdleSpin"/>, in microseconds.</summary>
+    public const int DefaultIdleSpinMicroseconds = 200;
+
+    /// <summary>
+    /// <c>MESH_IDLE_SPIN_US</c> if set and valid (a whole number of microseconds, 0 to 1 000 000);
+    /// otherwise null, with <paramref name="error"/> saying what is wrong when it is set but invalid.
+    /// </summary>
+    internal static int? IdleSpinFromEnvironment(out string? error)
+    {
+        error = null;
+        string? text = Environment.GetEnvironmentVariable("MESH_IDLE_SPIN_US");
+        if (text is null) return null;
+        if (int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int us) && us <= 1_000_000) return us;
+        error = $"MESH_IDLE_SPIN_US must be a whole number of microseconds from 0 to 1000000, not '{text}'";
+        return null;
+    }
+
     /// <summary>Reported in kernel_info.</summary>
     public string Implementation { get; init; } = "mesh-dotnet";
 }

@@ -30,6 +30,8 @@ public sealed class MeshKernel
     public const int ExitRegistrationFailed = 3;
     /// <summary>Exit code: the manager process died.</summary>
     public const int ExitParentDied = 4;
+    /// <summary>Exit code: a kernel setting in the environment is invalid (e.g. <c>MESH_IDLE_SPIN_US</c>).</summary>
+    public const int ExitBadSetting = 6;
 
     private readonly IHost _host;
     private readonly KernelOptions _options;
@@ -99,6 +101,11 @@ public sealed class MeshKernel
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
         var logger = _host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mesh.Kernel");
+        if (KernelOptions.IdleSpinFromEnvironment(out string? settingError) is null && settingError is not null)
+        {
+            Console.Error.WriteLine($"mesh kernel: {settingError}");
+            return ExitBadSetting;
+        }
         string? path = _options.ConnectionFile ?? Environment.GetEnvironmentVariable("MESH_CONNECTION_FILE") ?? ArgValue("--connection-file");
         if (string.IsNullOrEmpty(path))
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Mesh.Kernel.Dispatch;
 using Mesh.Kernel.Scheduling;
@@ -151,16 +152,30 @@ internal sealed class KernelServer : IDisposable
         var poller = new SocketPoller([_submit, _get], [_wake.FileDescriptor]);
         _poller = poller;
         var nextSweep = DateTime.UtcNow;
+        long spinTicks = (long)(_options.IdleSpin.TotalSeconds * Stopwatch.Frequency), spinUntil = 0;
         while (!_stopIo)
         {
             try
             {
-                poller.Wait(50);
+                if (spinTicks > 0 && Stopwatch.GetTimestamp() < spinUntil)
+                {
+                    // Recently busy: look without sleeping (the next request or a worker's outcome
+                    // usually follows within microseconds), giving the core away between looks.
+                    poller.Wait(0);
+                    if (!poller.IsPending(0) && !poller.IsPending(1) && !poller.IsFdReadable(0) && _outbox.IsEmpty)
+                    {
+                        Thread.Yield();
+                        continue;
+                    }
+                }
+                else poller.Wait(50);
+                bool active = poller.IsPending(0) || poller.IsPending(1) || poller.IsFdReadable(0) || !_outbox.IsEmpty;
                 if (poller.IsPending(0)) Drain(poller, 0, _submit, HandleSubmitPort);
                 if (poller.IsPending(1)) Drain(poller, 1, _get, HandleGetPort);
                 // Workers' outcomes: run them every turn, so a busy socket cannot starve them.
                 if (poller.IsFdReadable(0)) _wake.Reset();
                 RunOutbox();
+                if (active) spinUntil = Stopwatch.GetTimestamp() + spinTicks;
                 var now = DateTime.UtcNow;
                 if (now >= nextSweep) { Sweep(now); nextSweep = now.AddMilliseconds(50); }
             }
@@ -600,7 +615,7 @@ internal sealed class KernelServer : IDisposable
         while (!_stop.IsCancellationRequested)
         {
             KernelTask task;
-            try { task = _queue.Dequeue(_stop.Token); }
+            try { task = _queue.Dequeue(_stop.Token, _options.IdleSpin); }
             catch (OperationCanceledException) { return; }
             if (!task.TryTransition(TaskState.Queued, TaskState.Started)) continue;
             task.StartedAt = DateTime.UtcNow;

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Mesh.Kernel.Scheduling;
 
 /// <summary>
@@ -47,11 +49,18 @@ internal sealed class PriorityWorkQueue
     /// (spin, then futex) wakes a parked worker in microseconds; an async wait would go through the
     /// thread pool, which costs about a hundred on a small machine.
     /// </summary>
-    public KernelTask Dequeue(CancellationToken ct)
+    /// <param name="ct">Stops the wait.</param>
+    /// <param name="spin">How long to look without sleeping first (yielding the core between looks).</param>
+    public KernelTask Dequeue(CancellationToken ct, TimeSpan spin = default)
     {
+        long spinUntil = spin > TimeSpan.Zero ? Stopwatch.GetTimestamp() + (long)(spin.TotalSeconds * Stopwatch.Frequency) : 0;
         while (true)
         {
-            _available.Wait(ct);
+            if (!_available.Wait(0))
+            {
+                while (Stopwatch.GetTimestamp() < spinUntil && Volatile.Read(ref _count) == 0 && !ct.IsCancellationRequested) Thread.Yield();
+                _available.Wait(ct);
+            }
             lock (_lock)
             {
                 while (_queue.TryDequeue(out var task, out _))

@@ -11,13 +11,15 @@ namespace Mesh.Benchmarks;
 internal static class Floor
 {
     /// <summary>Runs the C floor over tcp or ipc and reads its RESULT lines.</summary>
-    public static async Task<List<Row>> MeasureCAsync(string binary, string transport, Plan plan)
+    public static async Task<List<Row>> MeasureCAsync(string binary, string transport, Plan plan, bool spin = false)
     {
         var rows = new List<Row>();
-        await Child.RunAsync(binary, [transport, plan.SizeSpec()], plan, line =>
+        string[] args = spin ? ["--spin", transport, plan.SizeSpec()] : [transport, plan.SizeSpec()];
+        string label = spin ? $"libzmq REQ/REP, client spins (C, {transport})" : $"libzmq REQ/REP floor (C, {transport})";
+        await Child.RunAsync(binary, args, plan, line =>
         {
             var r = Child.ParseResult(line);
-            rows.Add(new Row(Section.Call, $"libzmq REQ/REP floor (C, {transport})", "C", "C", r.Payload, r.Iterations, r.P50, r.P99, r.CallsPerS, r.Note ?? ""));
+            rows.Add(new Row(Section.Call, label, "C", "C", r.Payload, r.Iterations, r.P50, r.P99, r.CallsPerS, r.Note ?? ""));
         });
         return rows;
     }

@@ -54,6 +54,7 @@ var cases = new List<(string Id, string Name, int Rows, Func<Task<List<Row>>> Ru
 {
     ("floor-tcp", "libzmq REQ/REP floor, C, tcp", 5, () => Floor.MeasureCAsync(floorBin, "tcp", plan)),
     ("floor-ipc", "libzmq REQ/REP floor, C, ipc", 5, () => Floor.MeasureCAsync(floorBin, "ipc", plan)),
+    ("floor-spin", "libzmq REQ/REP, C, tcp, client spins for its reply", 5, () => Floor.MeasureCAsync(floorBin, "tcp", plan, spin: true)),
     ("floor-dotnet", "libzmq REQ/REP through Mesh.Transport (.NET)", 5, () => Floor.MeasureDotNetAsync(plan)),
     ("mesh-dotnet", "Mesh .NET client → .NET kernel (worker and inline endpoints)", 9, () => MeshCalls.MeasureAsync(dotnet, plan)),
     ("mesh-python", "Mesh .NET client → Python kernel (worker and inline endpoints)", 9, () => MeshCalls.MeasureAsync(python, plan)),

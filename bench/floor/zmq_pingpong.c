@@ -1,7 +1,11 @@
 /* The floor: libzmq REQ/REP ping-pong between two processes, in C.
  *
- *   zmq_pingpong ENDPOINT SIZE:ITERATIONS[,SIZE:ITERATIONS...]
+ *   zmq_pingpong [--spin] ENDPOINT SIZE:ITERATIONS[,SIZE:ITERATIONS...]
  *       ENDPOINT is "tcp" (loopback, port picked by the OS) or "ipc" (a socket in /tmp).
+ *       --spin: the client waits for each reply without sleeping (non-blocking receives, yielding
+ *       the core between them), as a Mesh caller does for its first millisecond; the server
+ *       still blocks. Sleeping costs a wake-up per reply, which on a small VM is a large part of
+ *       the round trip, so this is the floor for a client that spins.
  *   zmq_pingpong --server ENDPOINT     (started by the client; not for direct use)
  *
  * The client binds a REQ socket, forks and execs itself as the REP side (a separate process, as a
@@ -29,6 +33,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sched.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -103,6 +108,19 @@ static int run_server(const char *endpoint)
     return 0;
 }
 
+static int spin_client = 0;
+
+/* A blocking receive, or with --spin a loop of non-blocking ones that gives the core away between. */
+static int receive_reply(zmq_msg_t *in, void *req)
+{
+    if (!spin_client) return zmq_msg_recv(in, req, 0);
+    for (;;) {
+        int rc = zmq_msg_recv(in, req, ZMQ_DONTWAIT);
+        if (rc >= 0 || zmq_errno() != EAGAIN) return rc;
+        sched_yield();
+    }
+}
+
 static double round_trip(void *req, char *payload, size_t size)
 {
     double t0 = now_us();
@@ -115,7 +133,7 @@ static double round_trip(void *req, char *payload, size_t size)
         if (zmq_msg_send(&out, req, 0) < 0) die("send");
     }
     zmq_msg_init(&in);
-    if (zmq_msg_recv(&in, req, 0) < 0) die("recv");
+    if (receive_reply(&in, req) < 0) die("recv");
     if (zmq_msg_size(&in) != size) {
         fprintf(stderr, "zmq_pingpong: echo of %zu bytes came back as %zu\n", size, zmq_msg_size(&in));
         exit(1);
@@ -126,9 +144,15 @@ static double round_trip(void *req, char *payload, size_t size)
 
 int main(int argc, char **argv)
 {
+    const char *program = argv[0];
     if (argc == 3 && strcmp(argv[1], "--server") == 0) return run_server(argv[2]);
+    if (argc == 4 && strcmp(argv[1], "--spin") == 0) {
+        spin_client = 1;
+        argv++;
+        argc--;
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: %s tcp|ipc SIZE:ITERATIONS[,SIZE:ITERATIONS...]\n", argv[0]);
+        fprintf(stderr, "usage: %s [--spin] tcp|ipc SIZE:ITERATIONS[,SIZE:ITERATIONS...]\n", program);
         return 2;
     }
 
@@ -153,7 +177,7 @@ int main(int argc, char **argv)
     pid_t child = fork();
     if (child < 0) { perror("fork"); return 1; }
     if (child == 0) {
-        execl("/proc/self/exe", argv[0], "--server", endpoint, (char *)NULL);
+        execl("/proc/self/exe", program, "--server", endpoint, (char *)NULL);
         perror("exec");
         _exit(127);
     }

@@ -72,28 +72,19 @@ def profile(client, label, n, kernel_pid):
         benchlib.report("Mesh Python→%s 1 B call: %s" % (label, name), 1, n, p50, p99, 0.0, note, section="profile")
 
     # The protocol work a call does on either side, without any I/O or thread: encoding and
-    # signing the two requests, then verifying and decoding the two replies (the kernel does
-    # the mirror image). What is left of the segments above is waiting: wake-ups and hand-offs.
+    # signing its request (a call-style submit, protocol 6.2), then verifying and decoding its
+    # answer (the final get_reply); the kernel does the mirror image. What is left of the
+    # segments above is waiting: wake-ups and hand-offs.
     env = mesh.envelope.Envelope(os.urandom(32).hex())
     content = {"task_id": "0" * 32, "endpoint": "echo", "args": [b"\0"], "kwargs": {}, "priority": 5,
-               "timeout": None, "retries": 0, "metadata": {}}
-    get = {"task_id": "0" * 32, "timeout": 30.0, "keep": False}
+               "timeout": None, "retries": 0, "metadata": {}, "call": True}
     record = {"task_id": "0" * 32, "endpoint": "echo", "state": "COMPLETED", "priority": 5, "retries": 0, "log": []}
-    replies = [env.pack("submit_reply", {"task_id": "0" * 32, "accepted": True})[1],
-               env.pack("get_reply", {"task_id": "0" * 32, "done": True, "task": record, "result": b"\0"})[1]]
+    answer = env.pack("get_reply", {"task_id": "0" * 32, "done": True, "task": record, "result": b"\0"})[1]
 
-    def requests():
-        env.pack("submit_request", content)
-        env.pack("get_request", get)
-
-    def decode():
-        for frames in replies:
-            env.unpack(frames)
-
-    benchlib.report("Python envelope: encode + sign submit_request and get_request (in process)", 1, n,
-                    *benchlib.time_calls(requests, n)[:2], 0.0, section="profile")
-    benchlib.report("Python envelope: verify + decode submit_reply and get_reply (in process)", 1, n,
-                    *benchlib.time_calls(decode, n)[:2], 0.0, section="profile")
+    benchlib.report("Python envelope: encode + sign a call's submit_request (in process)", 1, n,
+                    *benchlib.time_calls(lambda: env.pack("submit_request", content), n)[:2], 0.0, section="profile")
+    benchlib.report("Python envelope: verify + decode a call's answer, the get_reply (in process)", 1, n,
+                    *benchlib.time_calls(lambda: env.unpack(answer), n)[:2], 0.0, section="profile")
 
 
 def main():

@@ -48,14 +48,14 @@ public sealed record KernelOptions
     public const int DefaultIdleSpinMicroseconds = 200;
 
     /// <summary>
-    /// <c>MESH_IDLE_SPIN_US</c> if set and valid (a whole number of microseconds, 0 to 1 000 000);
-    /// otherwise null, with <paramref name="error"/> saying what is wrong when it is set but invalid.
+    /// <c>MESH_IDLE_SPIN_US</c> if set, non-empty and valid (a whole number of microseconds, 0 to
+    /// 1 000 000); otherwise null, with <paramref name="error"/> saying what is wrong when it is set but invalid.
     /// </summary>
     internal static int? IdleSpinFromEnvironment(out string? error)
     {
         error = null;
         string? text = Environment.GetEnvironmentVariable("MESH_IDLE_SPIN_US");
-        if (text is null) return null;
+        if (string.IsNullOrWhiteSpace(text)) return null; // unset or empty: the default, as in the C and Python kernels
         if (int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int us) && us <= 1_000_000) return us;
         error = $"MESH_IDLE_SPIN_US must be a whole number of microseconds from 0 to 1000000, not '{text}'";
         return null;

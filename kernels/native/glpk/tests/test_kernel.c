@@ -1,7 +1,7 @@
 /* test_kernel.c - integration tests against the real mesh-glpk-kernel process.
  *
  * Usage: test_kernel GROUP   (protocol | glpk_examples | warm_start | tables | faults | fuzz |
- *                             lifecycle | cancel | proxy | call | valgrind | valgrind_proxy)
+ *                             lifecycle | cancel | proxy | call | idle_spin | valgrind | valgrind_proxy)
  * Each group starts its own kernel(s) through the test manager in client.c. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -2352,6 +2352,153 @@ static void call_group(void)
 }
 
 /* ======================================================================================== */
+/* idle spin (MESH_IDLE_SPIN_US)                                                             */
+/* ======================================================================================== */
+
+/* utime + stime of a process in seconds (all its threads), -1 when unreadable. */
+static double cpu_seconds(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    /* fields after "(comm)", which may itself hold spaces: state is field 3, utime 14, stime 15 */
+    const char *p = strrchr(buf, ')');
+    unsigned long long ut, st;
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU the kernel uses over `seconds` of wall time from now. */
+static double cpu_over(tk *k, double seconds)
+{
+    double c0 = cpu_seconds(k->pid);
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9)};
+    nanosleep(&ts, NULL);
+    double c1 = cpu_seconds(k->pid);
+    return c0 < 0 || c1 < 0 ? -1 : c1 - c0;
+}
+
+/* Calls the way a busy client does, so that the I/O thread and both general workers spin:
+ * back-to-back calls, then a burst of submits fetched afterwards. */
+static void some_calls(tk *k, mesh_arena *a)
+{
+    mesh_message m;
+    for (int i = 0; i < 50; i++) {
+        const mesh_value *r = call_ok(k, &m, "add", arr(a, 2, F(i), F(1)), NULL);
+        CHECK(r && r->u.f64 == i + 1, "add %d", i);
+        if (m.content)
+            mesh_message_free(&m);
+    }
+    char ids[20][33];
+    for (int i = 0; i < 20; i++) {
+        tk_id(ids[i]);
+        CHECK(tk_submit(k, ids[i], "add", arr(a, 2, F(i), F(2)), NULL, 5, -1, &m) == 0, "submit %d", i);
+        mesh_message_free(&m);
+    }
+    for (int i = 0; i < 20; i++) {
+        CHECK(tk_get(k, ids[i], 10, false, &m) == 0 && result_of(&m) && result_of(&m)->u.f64 == i + 2,
+              "get %d: %s", i, error_text(&m));
+        mesh_message_free(&m);
+    }
+}
+
+/* Runs the kernel with one extra environment entry and a connection file whose registration
+ * address answers nothing (so a kernel that starts anyway exits 3 within 1 s). Returns the exit
+ * code; err receives what the kernel wrote to stderr. */
+static int run_kernel_env(const char *entry, char *err, size_t errlen)
+{
+    char dir[] = "/tmp/mesh-env-XXXXXX";
+    err[0] = 0;
+    if (!mkdtemp(dir))
+        return -1;
+    char conn[64], log[64];
+    snprintf(conn, sizeof conn, "%s/connection.json", dir);
+    snprintf(log, sizeof log, "%s/stderr", dir);
+    FILE *f = fopen(conn, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "{\"protocol\": \"MESH/1\", \"kernel_id\": \"glpk-env\", \"key\": \"\", "
+               "\"registration\": \"tcp://127.0.0.1:9\"}\n");
+    fclose(f);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 2);
+        setenv("MESH_CONNECTION_FILE", conn, 1);
+        setenv("MESH_REGISTRATION_TIMEOUT", "1", 1);
+        putenv((char *)entry);
+        execl(MESH_KERNEL_BIN, MESH_KERNEL_BIN, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    char *text = read_text(log);
+    snprintf(err, errlen, "%s", text ? text : "");
+    free(text);
+    unlink(log);
+    unlink(conn);
+    rmdir(dir);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void idle_spin_group(void)
+{
+    /* a bad value stops the kernel at start-up, naming the variable and the value */
+    static const char *const bad[] = {"MESH_IDLE_SPIN_US=abc", "MESH_IDLE_SPIN_US=-5", "MESH_IDLE_SPIN_US=1.5",
+                                      "MESH_IDLE_SPIN_US=200us", "MESH_IDLE_SPIN_US=1000001"};
+    char err[1024];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int code = run_kernel_env(bad[i], err, sizeof err);
+        const char *value = strchr(bad[i], '=') + 1;
+        CHECK(code == 6, "%s: exit code %d, want 6", bad[i], code);
+        CHECK(strstr(err, "MESH_IDLE_SPIN_US") && strstr(err, value), "%s: stderr names the variable and the value: %s",
+              bad[i], err);
+    }
+
+    mesh_arena *a = mesh_arena_new();
+    tk k;
+    /* the default window (set explicitly: the suite may run with MESH_IDLE_SPIN_US=0): after the
+     * calls the kernel must go back to sleep. A spin that never ends costs about a second of CPU
+     * per spinning thread here. */
+    static const char *const env[] = {"MESH_MAX_CONCURRENCY=2", "MESH_IDLE_SPIN_US=200", NULL};
+    REQUIRE(start(&k, env) == 0, "start");
+    some_calls(&k, a);
+    nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    double idle = cpu_over(&k, 1.0);
+    printf("idle spin 200 us: CPU over 1 s idle after calls: %.0f ms\n", idle * 1e3);
+    CHECK(idle >= 0 && idle < 0.1, "CPU time of an idle kernel: %.3f s in 1 s", idle);
+    mesh_message m;
+    const mesh_value *r = call_ok(&k, &m, "add", arr(a, 2, F(2), F(3)), NULL);
+    CHECK(r && r->u.f64 == 5, "a call after the idle second");
+    if (m.content)
+        mesh_message_free(&m);
+    stop(&k);
+
+    /* a long window shows that the value is used (the kernel does spin after a call) and that
+     * the spin still ends */
+    static const char *const long_env[] = {"MESH_MAX_CONCURRENCY=2", "MESH_IDLE_SPIN_US=300000", NULL};
+    REQUIRE(start(&k, long_env) == 0, "start");
+    some_calls(&k, a);
+    double busy = cpu_over(&k, 0.25);
+    nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+    idle = cpu_over(&k, 1.0);
+    printf("idle spin 300 ms: CPU %.0f ms in the 250 ms after calls, %.0f ms over the next 1 s idle\n", busy * 1e3,
+           idle * 1e3);
+    CHECK(busy > 0.02, "spinning after calls: %.3f s of CPU in 0.25 s", busy);
+    CHECK(idle >= 0 && idle < 0.1, "CPU time after a 300 ms spin ended: %.3f s in 1 s", idle);
+    stop(&k);
+    mesh_arena_free(a);
+}
+
+/* ======================================================================================== */
 /* valgrind: the kernel under valgrind (MESH_KERNEL_WRAPPER), a representative subset        */
 /* ======================================================================================== */
 
@@ -2547,6 +2694,8 @@ int main(int argc, char **argv)
         proxy_group();
     else if (!strcmp(g, "call"))
         call_group();
+    else if (!strcmp(g, "idle_spin"))
+        idle_spin_group();
     else if (!strcmp(g, "valgrind"))
         valgrind_group();
     else if (!strcmp(g, "valgrind_proxy"))

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -576,6 +577,9 @@ typedef struct {
 typedef struct {
     task *head[PRIORITIES], *tail[PRIORITIES];
     pthread_cond_t cv;
+    /* bumped with every signal of cv (kernel lock held), so that a worker spinning without the
+     * lock (worker_main) notices what would have woken it */
+    atomic_uint wakes;
     int nthreads;
     worker *workers;
     objlist dead; /* thread-bound objects to destroy on this lane (kernel lock) */
@@ -622,6 +626,7 @@ typedef struct kernel {
     pthread_mutex_t gy_lock; /* graveyard: thread-bound objects whose last reference went */
     objlist gy;
     double last_lease_sweep;
+    double idle_spin; /* seconds: MESH_IDLE_SPIN_US (idle_spin_from_env) */
 } kernel;
 
 struct mesh_ctx {
@@ -996,6 +1001,16 @@ static void push_event(kernel *k, event *e)
     k->ev_tail = e;
 }
 
+/* Wakes a worker of the lane (all: every one), blocked or spinning. Kernel lock held. */
+static void lane_wake(lane_state *l, bool all)
+{
+    atomic_fetch_add_explicit(&l->wakes, 1, memory_order_relaxed);
+    if (all)
+        pthread_cond_broadcast(&l->cv);
+    else
+        pthread_cond_signal(&l->cv);
+}
+
 /* ---- graveyard: thread-bound objects are destroyed on their lane ------------------------- */
 
 static int objlist_push(objlist *l, mesh_object *o)
@@ -1047,7 +1062,7 @@ static void process_graveyard(kernel *k)
                 lane = 0;
             if (objlist_push(&k->lanes[lane].dead, l.o[i]) != 0)
                 mesh_object_destroy(l.o[i], NULL);
-            pthread_cond_broadcast(&k->lanes[lane].cv);
+            lane_wake(&k->lanes[lane], true);
         }
         pthread_mutex_unlock(&k->lock);
     }
@@ -1110,6 +1125,10 @@ static void *worker_main(void *arg)
     if (ldef->thread_init)
         w->data = ldef->thread_init(w->lane, w->index);
 
+    /* After a task, the next one often arrives within microseconds (a client making calls back
+     * to back); until spin_until (monotonic, 0: none) the worker looks for it without sleeping,
+     * since a wake-up from the condition variable costs tens of microseconds on a small machine. */
+    double spin_until = 0;
     pthread_mutex_lock(&k->lock);
     for (;;) {
         /* before stopping too, so that at exit the lane's objects are freed on their thread */
@@ -1126,6 +1145,20 @@ static void *worker_main(void *arg)
         if (k->stop_workers)
             break;
         task *t = lane_pop(l);
+        if (!t && spin_until > 0) {
+            /* without the lock, which the I/O thread needs to queue the task; yielding lets
+             * it (or the client) have this core */
+            unsigned seen = atomic_load_explicit(&l->wakes, memory_order_relaxed);
+            pthread_mutex_unlock(&k->lock);
+            bool woken;
+            while (!(woken = atomic_load_explicit(&l->wakes, memory_order_relaxed) != seen) &&
+                   now_mono() < spin_until)
+                sched_yield();
+            pthread_mutex_lock(&k->lock);
+            if (!woken)
+                spin_until = 0;
+            continue; /* woken, but another worker may take the task: then spin on */
+        }
         if (!t) {
             pthread_cond_wait(&l->cv, &k->lock);
             continue;
@@ -1196,6 +1229,7 @@ static void *worker_main(void *arg)
             free(e);
         /* without an event the I/O thread still finds the task at its next sweep */
         wake(k->wake_wr);
+        spin_until = k->idle_spin > 0 ? now_mono() + k->idle_spin : 0;
     }
     pthread_mutex_unlock(&k->lock);
     if (ldef->thread_exit)
@@ -1699,7 +1733,7 @@ static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad
     lane_push(&k->lanes[lane], t);
     k->nqueued_total++;
     atomic_fetch_add(&k->queued, 1);
-    pthread_cond_signal(&k->lanes[lane].cv);
+    lane_wake(&k->lanes[lane], false);
     pthread_mutex_unlock(&k->lock);
     if (call) {
         /* A call (section 6.2): no submit_reply; the answer is the get_reply sent on this socket
@@ -2212,7 +2246,7 @@ static void stop_workers(kernel *k)
     pthread_mutex_lock(&k->lock);
     k->stop_workers = true;
     for (size_t l = 0; l < k->nlanes; l++)
-        pthread_cond_broadcast(&k->lanes[l].cv);
+        lane_wake(&k->lanes[l], true);
     pthread_mutex_unlock(&k->lock);
     for (size_t l = 0; l < k->nlanes; l++)
         for (int i = 0; i < k->lanes[l].nthreads; i++)
@@ -2267,11 +2301,38 @@ static void answer_remaining_waiters(kernel *k)
     }
 }
 
+/* MESH_IDLE_SPIN_US (protocol section 3): how long the I/O thread and a worker keep looking for
+ * work after their last piece of it before they block (default 200 us, 0: block at once). A
+ * wake-up costs tens of microseconds on a small machine, a fair part of a call's round trip;
+ * spinning only that long after activity keeps an idle kernel idle. -1 (message printed) when
+ * the value is not a whole number from 0 to 1000000: a typo must not silently leave the default. */
+static int idle_spin_from_env(double *seconds)
+{
+    *seconds = 200e-6;
+    const char *v = getenv("MESH_IDLE_SPIN_US");
+    if (!v || !*v)
+        return 0;
+    char *end;
+    errno = 0;
+    long long us = strtoll(v, &end, 10);
+    if (end == v || *end || errno || us < 0 || us > 1000000) {
+        fprintf(stderr, "mesh kernel: MESH_IDLE_SPIN_US must be a whole number of microseconds from 0 to 1000000, "
+                        "not '%s'\n", v);
+        return -1;
+    }
+    *seconds = (double)us * 1e-6;
+    return 0;
+}
+
 int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_kernel_options *opt)
 {
+    double idle_spin;
+    if (idle_spin_from_env(&idle_spin) != 0)
+        return MESH_EXIT_BAD_SETTING;
     kernel *k = calloc(1, sizeof *k);
     if (!k)
         return MESH_EXIT_INTERNAL;
+    k->idle_spin = idle_spin;
     int code = MESH_EXIT_INTERNAL;
     k->cfg = cfg;
     k->d = d;
@@ -2357,6 +2418,7 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
     for (size_t l = 0; l < k->nlanes; l++) {
         lane_state *ls = &k->lanes[l];
         pthread_cond_init(&ls->cv, NULL);
+        atomic_init(&ls->wakes, 0);
         ls->nthreads = opt->lanes[l].threads > 0 ? opt->lanes[l].threads : 1;
         ls->workers = calloc((size_t)ls->nthreads, sizeof *ls->workers);
         if (!ls->workers)
@@ -2381,10 +2443,15 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
 
     /* ---- the I/O loop ---- */
     double last_parent_check = now_mono();
+    /* After activity the next request, or the end of the task just queued, usually follows within
+     * microseconds: until spin_until (monotonic) the loop polls without sleeping, since a wake-up
+     * from a blocking poll costs more than that. The housekeeping below still runs every turn. */
+    double spin_until = 0;
     for (;;) {
+        bool spinning = spin_until > 0 && now_mono() < spin_until;
         /* wake up often enough to answer get timeouts on time; idle (calls only wait for their
          * task's end, which wakes the loop): 50 ms */
-        long ms = k->ntimed ? (long)(SWEEP_SECONDS * 1000) : 50;
+        long ms = spinning ? 0 : k->ntimed ? (long)(SWEEP_SECONDS * 1000) : 50;
         zmq_pollitem_t items[3] = {
             {.socket = k->s_submit, .events = ZMQ_POLLIN},
             {.socket = k->s_get, .events = ZMQ_POLLIN},
@@ -2407,6 +2474,8 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
                 handle_socket(k, k->s_get, true);
         }
         double now = now_mono();
+        if (rc > 0)
+            spin_until = k->idle_spin > 0 ? now + k->idle_spin : 0;
         sweep(k, now);
         if (k->px && now - k->last_lease_sweep >= fmin(1.0, mesh_proxy_lease(k->px) / 4)) {
             k->last_lease_sweep = now;
@@ -2438,6 +2507,8 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
                 break;
             }
         }
+        if (spinning && rc == 0)
+            sched_yield(); /* the core may be what the worker or the client needs to answer */
     }
 
     /* ---- exit: stop new work, let running handlers notice cancellation ---- */

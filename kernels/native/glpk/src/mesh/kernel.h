@@ -22,6 +22,7 @@ enum {
     MESH_EXIT_BAD_CONNECTION_FILE = 2,
     MESH_EXIT_REGISTRATION_FAILED = 3,
     MESH_EXIT_PARENT_DIED = 4,
+    MESH_EXIT_BAD_SETTING = 6, /* a kernel setting in the environment, e.g. MESH_IDLE_SPIN_US */
     MESH_EXIT_INTERNAL = 70
 };
 

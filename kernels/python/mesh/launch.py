@@ -33,7 +33,8 @@ from .errors import KernelProcessError, MeshError
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXIT_CODE_MEANING = {0: "normal shutdown", 2: "bad or missing connection file",
                      3: "registration failed", 4: "parent process died",
-                     5: "import error in the kernel module", 70: "internal error"}
+                     5: "import error in the kernel module",
+                     6: "invalid kernel setting in the environment", 70: "internal error"}
 
 
 class KernelStartError(KernelProcessError):

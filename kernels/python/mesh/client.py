@@ -1,8 +1,13 @@
 """The Python client (docs/protocol.md section 7).
 
-One I/O thread owns the three DEALER sockets; any number of threads may submit at once. Callers
+One I/O thread serves the three DEALER sockets; any number of threads may submit at once. Callers
 encode and sign their own requests, queue the frames and wake the I/O thread through a pipe the
-thread's ``zmq.Poller`` watches. A task is submitted as a call (section 6.2, ``call: true``):
+thread's ``zmq.Poller`` watches. A :meth:`Client.call` made while nothing else is in flight
+skips the I/O thread: the caller sends its call and polls for the answer on its own thread
+(spinning, then sleeping in ``poll``, for up to ``inline_wait``), and hands the sockets back to
+the I/O thread only if the answer is late. Whichever thread holds the sockets reads and
+dispatches everything that arrives (other replies, progress, health replies) and sends what
+other threads queued. A task is submitted as a call (section 6.2, ``call: true``):
 the kernel answers once on the submit socket, with the rejection (``submit_reply``) or, when the
 task ends, with its final ``get_reply``. A kernel that ignores ``call`` acknowledges with
 ``submit_reply {accepted: true}``; the I/O thread then sends the ``get_request`` itself, and
@@ -23,6 +28,7 @@ collected only queue their id; the I/O thread sends the queued ids in batches of
 
 import collections
 import concurrent.futures
+import math
 import os
 import threading
 import time
@@ -41,6 +47,10 @@ TimeoutError = concurrent.futures.TimeoutError
 RELEASE_BATCH = 8192      # ids per mesh.release task
 RELEASE_DELAY = 0.05      # seconds a queued release may wait for others to join its batch
 IDLE_WAKE = 0.2           # the I/O thread looks at the release queue at least this often
+INLINE_WAIT = 0.002       # seconds a leading caller polls for its own answer (see Client)
+INLINE_SPIN = 0.001       # ... of which it spends this long looking without sleeping
+_IO = "io"                # Client._owner while the I/O thread holds the sockets
+_CLOSED = "closed"        # Client._owner once the I/O thread has closed them
 
 
 class TaskHandle:
@@ -96,14 +106,24 @@ class Client:
     ``health``, ``submit``, ``get``: the kernel's addresses; ``key``: the connection key.
     ``heartbeat_ms``: health request period; ``poll_timeout``: seconds one ``get_request``
     waits in the kernel before it is re-sent.
+
+    ``inline_wait``: seconds a :meth:`call` made while no other request is in flight polls for
+    its answer on the caller's thread (0: every call waits for the I/O thread, as
+    :meth:`submit` does); ``inline_spin``: how much of that it spends looking without
+    sleeping, yielding the core between looks. A short call then costs no thread hand-off in
+    this process (on a small machine each wake-up costs tens of microseconds); a longer one is
+    handed to the I/O thread when ``inline_wait`` has passed.
     """
 
     def __init__(self, health, submit, get, key, *, kernel_id=None, heartbeat_ms=1000,
-                 poll_timeout=30.0, context=None):
+                 poll_timeout=30.0, context=None, inline_wait=INLINE_WAIT,
+                 inline_spin=INLINE_SPIN):
         self.kernel_id = kernel_id or "kernel"
         self.addresses = {"health": health, "submit": submit, "get": get}
         self.heartbeat_ms = heartbeat_ms
         self.poll_timeout = poll_timeout
+        self.inline_wait = max(0.0, float(inline_wait or 0.0))
+        self.inline_spin = min(max(0.0, float(inline_spin or 0.0)), self.inline_wait)
         self._env = Envelope(key)
         self._own_context = context is None
         self._ctx = context or zmq.Context()
@@ -129,6 +149,16 @@ class Client:
         self._release_everything = False
         self._held = collections.Counter()       # object id -> live proxies (not yet released)
         self._answers_calls = None               # see kernel_answers_calls
+        # Only the thread named by _owner (changed under _lock) may touch the sockets: _IO (the
+        # I/O thread), the ident of a caller leading its own call, or None when nothing is in
+        # flight and the I/O thread sleeps on the wake pipe alone.
+        self._owner = None
+        self._io_event = threading.Event()       # a leading caller handed the sockets back
+        self._socks = None
+        self._poller = None
+        self._next_ping = 0.0
+        self._ping_replied = True
+        self._missed = 0
         self._thread = threading.Thread(target=self._run, name="mesh-client-io", daemon=True)
         self._thread.start()
         self._ready.wait()
@@ -151,8 +181,10 @@ class Client:
         """Submits a task; returns its :class:`TaskHandle` at once.
 
         ``timeout``: seconds the task may run once started (kernel side). ``on_progress(value,
-        message)`` is called on the client's I/O thread; keep it short. Arrays above 1 KiB are
-        sent without copying: do not modify them until the task has been acknowledged.
+        message)`` is called on the thread reading the sockets (the client's I/O thread, or a
+        thread waiting in :meth:`call`); keep it short, and do not wait there for another
+        task. Arrays above 1 KiB are sent without copying: do not modify them until the task
+        has been acknowledged.
         ``proxies=True``: references (:class:`mesh.Ref`) in the result become
         :class:`mesh.RemoteObject` proxies owned by this client (use it to call ``mesh.*``
         endpoints directly without leaking references).
@@ -161,6 +193,13 @@ class Client:
         To a kernel found to ignore calls (:attr:`kernel_answers_calls` is False) it is sent as
         a plain ``submit_request`` followed at once by a ``get_request``.
         """
+        return self._submit(endpoint, args, kwargs, priority, timeout, retries, metadata,
+                            task_id, on_progress, proxies, False)
+
+    def _submit(self, endpoint, args, kwargs, priority=5, timeout=None, retries=0,
+                metadata=None, task_id=None, on_progress=None, proxies=False, lead=False):
+        """:meth:`submit`; with ``lead``, a caller about to wait for the task polls for it
+        itself when nothing else is in flight (see :meth:`_lead`)."""
         task_id = task_id or new_id()
         content = {"task_id": task_id, "endpoint": endpoint, "args": list(args),
                    "kwargs": dict(kwargs) if kwargs else {}, "priority": priority,
@@ -177,22 +216,35 @@ class Client:
         handle = TaskHandle(self, task_id, endpoint, on_progress,
                             self._adopt if proxies else None)
         handle.call = call
+        sends = [(_SUBMIT, submit_frames)]
+        if not call:
+            sends.append((_GET, get_frames))
         with self._lock:
             self._check_usable()
             if task_id in self._tasks:
                 raise ValueError("task id %s is already in flight" % task_id)
+            # Lead only when nothing else is in flight: otherwise the I/O thread holds the
+            # sockets (or is about to), and taking them over would cost the very wake-up that
+            # leading saves.
+            lead = (lead and self._owner is None and not self._tasks and not self._requests
+                    and not self._outbox)
+            if lead:
+                self._owner = threading.get_ident()
             self._tasks[task_id] = handle
             self._submit_ids[submit_id] = task_id
-            self._outbox.append((_SUBMIT, submit_frames))
             if not call:
                 self._get_ids[get_id] = task_id
-                self._outbox.append((_GET, get_frames))
-        self._wake()
+            if not lead:
+                self._outbox.extend(sends)
+        if lead:
+            self._lead(handle, sends)
+        else:
+            self._wake()
         return handle
 
     def call(self, endpoint, *args, **kwargs):
         """Runs ``endpoint(*args, **kwargs)`` on the kernel and returns its result."""
-        return self.submit(endpoint, args, kwargs).get()
+        return self._submit(endpoint, args, kwargs, lead=self.inline_wait > 0).get()
 
     def status(self, task_ids, timeout=10.0):
         """Task records (dicts) for ``task_ids``, None for unknown ids, in the same order."""
@@ -234,7 +286,7 @@ class Client:
 
     def objects(self, timeout=None):
         """The kernel's live object table sizes, ``{objects, sessions}`` (``mesh.objects``)."""
-        return self.submit("mesh.objects").get(timeout)
+        return self._submit("mesh.objects", (), None, lead=self.inline_wait > 0).get(timeout)
 
     def flush_releases(self, timeout=10.0):
         """Sends the queued releases now and waits until the kernel has processed every
@@ -256,7 +308,7 @@ class Client:
         return not pending
 
     def _proxy_op(self, endpoint, kwargs):
-        return self.submit(endpoint, (), kwargs, proxies=True).get()
+        return self._submit(endpoint, (), kwargs, proxies=True, lead=self.inline_wait > 0).get()
 
     def _adopt(self, value):
         return adopt(self, value)
@@ -360,6 +412,7 @@ class Client:
                 and self._dead is None and self._lost is None and (self._held or self._releases)):
             self._release_all_held(timeout=2.0)
         self._closing = True
+        self._io_event.set()
         self._wake(force=True)
         if self._thread is not threading.current_thread():
             self._thread.join(5.0)
@@ -447,74 +500,201 @@ class Client:
             self._io_error = e
             self._ready.set()
             return
-        self._ready.set()
-        poller = zmq.Poller()
+        self._socks = socks
+        self._poller = poller = zmq.Poller()
         for s in socks:
             poller.register(s, zmq.POLLIN)
         poller.register(self._wake_r, zmq.POLLIN)
-        health, submit, get = socks
-        hb = self.heartbeat_ms / 1000.0
-        next_ping = time.monotonic()
-        ping_id = None
-        replied = True
-        missed = 0
+        idle = zmq.Poller()
+        idle.register(self._wake_r, zmq.POLLIN)
+        self._next_ping = time.monotonic()
+        self._ready.set()
+        lock = self._lock
         try:
             while not self._closing:
                 now = time.monotonic()
-                if now >= next_ping:
-                    if not replied:
-                        missed += 1
-                        if missed >= 2 and self._lost is None and self._dead is None:
-                            self._lost = KernelLostError(
-                                "kernel %s lost: no health reply for %d ms (2 heartbeats)"
-                                % (self.kernel_id, 2 * self.heartbeat_ms))
-                            self._fail_all(self._lost)
-                    replied = False
-                    ping_id, frames = self._env.pack("health_request", {})
-                    transport.send(health, frames)
-                    next_ping = now + hb
-                wait = max(0.0, next_ping - time.monotonic())
-                wait = min(wait, RELEASE_DELAY if self._releases else IDLE_WAKE)
-                ready = poller.poll(int(wait * 1000) + 1)
-                for sock, _ in ready:
-                    if sock is self._wake_r:
-                        try:
-                            os.read(self._wake_r, 65536)
-                        except BlockingIOError:
-                            pass
-                        self._wake_pending = False
-                        self._flush_outbox(socks)
+                due = self._releases_due(now)
+                with lock:
+                    owner = self._owner
+                    if owner is None and (due or self._io_needed(now)):
+                        self._owner = owner = _IO
+                if owner is _IO:
+                    if self._outbox:
+                        self._flush_outbox()
+                    if now >= self._next_ping:
+                        self._ping(now)  # its reply is read by the next turn or the next ping
+                    if due or self._flush_requests or self._release_everything:
+                        self._service_releases()
+                    with lock:
+                        keep = self._io_needed(time.monotonic())
+                        if not keep:
+                            self._owner = None
+                    if not keep:
                         continue
-                    for _ in range(1000):
-                        try:
-                            _, frames = transport.recv(sock, zmq.NOBLOCK)
-                        except zmq.Again:
-                            break
-                        try:
-                            msg = self._env.unpack(frames)
-                        except EnvelopeError:
-                            continue  # unauthenticated or malformed: drop
-                        if sock is health:
-                            if msg.type == "health_reply":
-                                replied = True
-                                missed = 0
-                                if self._lost is not None:
-                                    self._lost = None
-                            self._on_request_reply(msg)
-                        elif sock is submit:
-                            self._on_submit_port(msg)
-                        else:
-                            self._on_get_port(msg, socks)
-                if self._releases or self._flush_requests or self._release_everything:
-                    self._service_releases()
-                if self._outbox:
-                    self._flush_outbox(socks)
+                    wait = max(0.0, self._next_ping - time.monotonic())
+                    wait = min(wait, RELEASE_DELAY if self._releases else IDLE_WAKE)
+                    self._turn(int(wait * 1000) + 1)
+                    if self._releases or self._flush_requests or self._release_everything:
+                        self._service_releases()
+                    if self._outbox:
+                        self._flush_outbox()
+                    with lock:
+                        # Still in the turn that may have completed a caller's future (nothing
+                        # in between blocks, so this thread has kept the GIL unless the switch
+                        # interval ran out): that caller, calling again at once, finds the
+                        # sockets free and leads its next call.
+                        if not self._io_needed(time.monotonic()):
+                            self._owner = None
+                    continue
+                if owner is None:
+                    wait = max(0.0, self._next_ping - now)
+                    wait = min(wait, RELEASE_DELAY if self._releases else IDLE_WAKE)
+                    # Nothing in flight: sleep on the wake pipe alone (a caller may lead
+                    # meanwhile; health replies wait in the socket until the next ping).
+                    if idle.poll(int(wait * 1000) + 1):
+                        with lock:
+                            mine = self._owner is None
+                        if mine:  # else the leader reads it (and sends what it announced)
+                            self._drain_wake()
+                else:
+                    # A caller leads; it wakes us when it hands the sockets back with work left.
+                    self._io_event.wait(RELEASE_DELAY if self._releases else IDLE_WAKE)
+                    self._io_event.clear()
         finally:
+            # A leading caller sees _closing and hands back within a turn.
+            while True:
+                with lock:
+                    if self._owner is None or self._owner is _IO:
+                        self._owner = _CLOSED
+                        break
+                self._io_event.wait(0.05)
+                self._io_event.clear()
             for s in socks:
                 s.close(0)
 
-    def _flush_outbox(self, socks):
+    def _io_needed(self, now):
+        """Under _lock: whether someone must hold the sockets (anything in flight or queued, a
+        heartbeat due, or a lost kernel whose next health reply is awaited)."""
+        return bool(self._tasks or self._requests or self._outbox or self._flush_requests
+                    or self._release_everything or now >= self._next_ping
+                    or (self._lost is not None and self._dead is None))
+
+    def _releases_due(self, now):
+        """I/O thread: whether queued releases should go now (see _service_releases)."""
+        if not self._releases:
+            return False
+        if self._release_since is None:
+            self._release_since = now
+        return len(self._releases) >= RELEASE_BATCH or now - self._release_since >= RELEASE_DELAY
+
+    def _lead(self, handle, sends):
+        """A caller holding the sockets (``_owner``): sends its task's messages, then polls for
+        the answer on its own thread, first without sleeping for ``inline_spin`` (yielding the
+        core between looks), then in ``poll`` until ``inline_wait`` has passed; everything else
+        that arrives meanwhile is dispatched as the I/O thread would. Then hands the sockets
+        back (to the I/O thread if anything is still in flight)."""
+        fut = handle.future
+        try:
+            socks = self._socks
+            try:
+                for idx, frames in sends:
+                    transport.send(socks[idx], frames)
+            except zmq.ZMQError as e:
+                if self._pop_task(handle.task_id) is not None:
+                    _set_exception(fut, MeshError("cannot send to kernel %s: %s"
+                                                  % (self.kernel_id, e)))
+                return
+            start = time.monotonic()
+            spin_end = start + self.inline_spin
+            end = start + self.inline_wait
+            now = start
+            while not fut.done() and not self._closing and now < end:
+                if now >= self._next_ping:
+                    self._ping(now)
+                if now < spin_end:
+                    if not self._turn(0):
+                        os.sched_yield()  # releases the GIL too
+                else:
+                    left = min(end, self._next_ping) - now
+                    self._turn(max(1, math.ceil(left * 1000)))
+                now = time.monotonic()
+        except zmq.ZMQError:
+            pass  # the task is the I/O thread's now, with whatever broke the sockets
+        finally:
+            with self._lock:
+                self._owner = None
+                handback = self._closing or self._io_needed(time.monotonic())
+            if handback:
+                self._io_event.set()
+                self._wake(force=True)
+
+    def _ping(self, now):
+        """Holder of the sockets, when a heartbeat is due: counts a missed health reply and sends
+        the next ``health_request``."""
+        # A reply may be waiting unread (nobody polls the sockets while nothing is in flight).
+        self._turn(0)
+        if not self._ping_replied:
+            self._missed += 1
+            if self._missed >= 2 and self._lost is None and self._dead is None:
+                self._lost = KernelLostError(
+                    "kernel %s lost: no health reply for %d ms (2 heartbeats)"
+                    % (self.kernel_id, 2 * self.heartbeat_ms))
+                self._fail_all(self._lost)
+        self._ping_replied = False
+        _, frames = self._env.pack("health_request", {})
+        transport.send(self._socks[_HEALTH], frames)
+        self._next_ping = now + self.heartbeat_ms / 1000.0
+
+    def _turn(self, timeout_ms):
+        """Holder of the sockets: one poll, then reads and dispatches everything that arrived
+        and sends what is queued. True if anything was ready."""
+        ready = self._poller.poll(timeout_ms)
+        if not ready:
+            return False
+        health, submit, _ = socks = self._socks
+        received = []
+        for sock, _ in ready:
+            if sock == self._wake_r:
+                self._drain_wake()
+                continue
+            for _ in range(1000):
+                try:
+                    _, frames = transport.recv(sock, zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                received.append((sock, frames))
+        # Read first, then dispatch: from the first future completed here to the end of the
+        # turn this thread keeps the GIL (receiving releases it).
+        for sock, frames in received:
+            try:
+                msg = self._env.unpack(frames)
+            except EnvelopeError:
+                continue  # unauthenticated or malformed: drop
+            if sock is health:
+                if msg.type == "health_reply":
+                    self._ping_replied = True
+                    self._missed = 0
+                    if self._lost is not None:
+                        self._lost = None
+                self._on_request_reply(msg)
+            elif sock is submit:
+                self._on_submit_port(msg)
+            else:
+                self._on_get_port(msg, socks)
+        if self._outbox:
+            self._flush_outbox()
+        return True
+
+    def _drain_wake(self):
+        try:
+            os.read(self._wake_r, 65536)
+        except BlockingIOError:
+            pass
+        self._wake_pending = False
+
+    def _flush_outbox(self):
         outbox = self._outbox
+        socks = self._socks
         while outbox:
             idx, frames = outbox.popleft()
             transport.send(socks[idx], frames)

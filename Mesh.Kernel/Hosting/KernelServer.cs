@@ -157,10 +157,12 @@ internal sealed class KernelServer : IDisposable
         {
             try
             {
-                if (spinTicks > 0 && Stopwatch.GetTimestamp() < spinUntil)
+                // Not while a worker has a task: the spin would compete with the handler (and with
+                // libzmq's threads) for the cores, and the outcome wakes this thread anyway.
+                if (spinTicks > 0 && Stopwatch.GetTimestamp() < spinUntil && Volatile.Read(ref _running) == 0 && _queue.Count == 0)
                 {
-                    // Recently busy: look without sleeping (the next request or a worker's outcome
-                    // usually follows within microseconds), giving the core away between looks.
+                    // Recently busy: look without sleeping (the next request usually follows within
+                    // microseconds), giving the core away between looks.
                     poller.Wait(0);
                     if (!poller.IsPending(0) && !poller.IsPending(1) && !poller.IsFdReadable(0) && _outbox.IsEmpty)
                     {

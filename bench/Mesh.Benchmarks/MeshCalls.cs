@@ -48,6 +48,12 @@ internal static class MeshCalls
         await using var manager = new KernelManager();
         var client = (await manager.StartAsync(kind.Spec("bench"))).Client;
         var rows = new List<Row>();
+        var small = Arguments.Of(new byte[1]);
+        await plan.SettleJitAsync(async () =>
+        {
+            await client.CallAsync("echo", small);
+            if (kind.InlineEcho is { } name) await client.CallAsync(name, small);
+        });
         await EchoRowsAsync(client, "echo", $"Mesh .NET→{kind.Label} call", kind, Plan.Sizes, plan, rows);
         // Kernels that can run a handler on their I/O thread (MapInline): the same echo without the worker hop.
         if (kind.InlineEcho is { } inline)

@@ -46,6 +46,21 @@ internal sealed record Plan(bool Quick, bool Smoke)
     /// <summary>Untimed calls before the timed ones (the C floor and benchlib.py use the same rule).</summary>
     public int Warmup(int n) => Smoke ? 0 : n / 10 + 5;
 
+    /// <summary>
+    /// How long cases with a .NET process on either side call before their first timed case:
+    /// the JIT promotes hot methods to optimised code on a background thread only after about
+    /// 100 ms without new methods and 30 calls each, so a count-based warm-up of a few hundred
+    /// fast calls can end before it has, and the first timed case would measure half-compiled code.
+    /// </summary>
+    public TimeSpan JitSettle => Smoke ? TimeSpan.Zero : Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
+
+    /// <summary>Calls <paramref name="call"/> back to back for <see cref="JitSettle"/>.</summary>
+    public async Task SettleJitAsync(Func<Task> call)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (sw.Elapsed < JitSettle) await call();
+    }
+
     public int PipelinedCalls => Smoke ? 10 : Quick ? 10_000 : 50_000;
     public int Window => Smoke ? 4 : 1000;
     public int Starts => Smoke ? 1 : Quick ? 3 : 10;

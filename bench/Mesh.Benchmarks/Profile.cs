@@ -28,6 +28,7 @@ internal static class Profile
         var args = Arguments.Of(new byte[1]);
         TaskRecord? record = null;
         var options = new CallOptions { Finished = r => record = r };
+        await plan.SettleJitAsync(() => client.CallAsync("echo", args, options));
         for (int i = -plan.Warmup(n); i < n; i++)
         {
             if (i == 0)

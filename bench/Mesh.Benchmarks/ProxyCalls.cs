@@ -23,6 +23,11 @@ internal static class ProxyCalls
         var plain = Arguments.Of(1.0, 2.0);
         var taskTimes = new List<double>(n);
         var proxyTimes = new List<double>(n);
+        await plan.SettleJitAsync(async () =>
+        {
+            await kernel.Client.CallAsync("add", plain);
+            await counter.CallMethodAsync("add", one);
+        });
         long start = 0;
         for (int i = -plan.Warmup(n); i < n; i++)
         {

@@ -25,6 +25,8 @@ internal static class WebEchoCalls
             if (await Task.WhenAny(ready, Task.Delay(TimeSpan.FromSeconds(30))) != ready || ready.Result is not { } line || !line.StartsWith("LISTENING ", StringComparison.Ordinal))
                 throw new InvalidOperationException("the web echo server did not report its address within 30 s");
             using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri(line["LISTENING ".Length..].Trim() + "/") };
+            var warm = new EchoPayload(new byte[1], null);
+            await plan.SettleJitAsync(async () => { using var _ = await http.PostAsJsonAsync("echo", warm, EchoJson.Default.EchoPayload); });
             foreach (var size in Plan.Sizes)
             {
                 var payload = size < 8

@@ -30,7 +30,8 @@ internal static class Machine
         var (zmqMajor, zmqMinor, zmqPatch) = ZmqContext.Version;
         var sb = new StringBuilder();
         sb.AppendLine("# Benchmark machine").AppendLine();
-        sb.AppendLine($"Run of {runUtc:yyyy-MM-dd HH:mm} UTC ({plan.Mode} mode), {elapsed.TotalSeconds:0} s of measurement.").AppendLine();
+        string rounds = plan.Rounds > 1 ? $"; round trips are the median of {plan.Rounds} rounds run in turn" : "";
+        sb.AppendLine($"Run of {runUtc:yyyy-MM-dd HH:mm} UTC ({plan.Mode} mode), {elapsed.TotalSeconds:0} s of measurement{rounds}.").AppendLine();
         sb.AppendLine("| what | value |").AppendLine("|---|---|");
         sb.AppendLine($"| CPU | {Cpu()} |");
         sb.AppendLine($"| cores (as the runtime sees them) | {Environment.ProcessorCount} |");

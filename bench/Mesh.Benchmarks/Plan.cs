@@ -23,6 +23,14 @@ internal sealed record Plan(bool Quick, bool Smoke)
 
     public string Mode => Smoke ? "smoke" : Quick ? "quick" : "full";
 
+    /// <summary>
+    /// How many times the round-trip cases run, in turn (all of them, then all again): each row
+    /// reports the median of its rounds. This machine's speed drifts by tens of percent over
+    /// seconds, so a case measured once can be lucky or unlucky against its neighbours; rounds
+    /// spread every case over the whole run. Default 3 in a full run, 1 otherwise.
+    /// </summary>
+    public int Rounds { get; init; } = Smoke || Quick ? 1 : 3;
+
     public int Iterations(int size, Cost cost = Cost.Fast)
     {
         if (Smoke) return 1;

@@ -2,7 +2,7 @@
 // machine, printed as one table and written as CSV + SVG. Run through scripts/bench.sh (`make
 // bench`), which builds the C floor and installs the peer packages first.
 //
-//   dotnet Mesh.Benchmarks.dll --floor-bin PATH [--out DIR] [--quick | --smoke] [--only ID,ID...]
+//   dotnet Mesh.Benchmarks.dll --floor-bin PATH [--out DIR] [--quick | --smoke] [--only ID,ID...] [--rounds N]
 //   dotnet Mesh.Benchmarks.dll --render DIR      (redraw DIR/results.svg, .md, .txt from DIR/results.csv)
 //
 // --smoke runs every case once (one iteration per payload size, no warm-up) and fails, naming
@@ -25,13 +25,22 @@ if (args is ["--render", var renderDir])
 // The last occurrence wins, so an --out given to scripts/bench.sh overrides its default.
 string? Option(string name) => Array.LastIndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 var plan = new Plan(Quick: args.Contains("--quick"), Smoke: args.Contains("--smoke"));
+if (Option("--rounds") is { } roundsText)
+{
+    if (!int.TryParse(roundsText, out int r) || r < 1 || r > 20)
+    {
+        Console.Error.WriteLine($"--rounds must be a whole number from 1 to 20, not '{roundsText}'");
+        return 2;
+    }
+    plan = plan with { Rounds = r };
+}
 string floorBin = Option("--floor-bin") ?? Path.Combine(Paths.Root, "bench", "floor", "build", "zmq_pingpong");
 string? outDir = Option("--out");
 var only = Option("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-var known = new[] { "--quick", "--smoke", "--floor-bin", "--out", "--only" };
+var known = new[] { "--quick", "--smoke", "--floor-bin", "--out", "--only", "--rounds" };
 foreach (var a in args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && !known.Contains(a)))
 {
-    Console.Error.WriteLine($"unknown option {a}; usage: Mesh.Benchmarks --floor-bin PATH [--out DIR] [--quick | --smoke] [--only ID,...]");
+    Console.Error.WriteLine($"unknown option {a}; usage: Mesh.Benchmarks --floor-bin PATH [--out DIR] [--quick | --smoke] [--only ID,...] [--rounds N]");
     return 2;
 }
 if (!File.Exists(floorBin))
@@ -81,32 +90,52 @@ var cases = new List<(string Id, string Name, int Rows, Func<Task<List<Row>>> Ru
 };
 if (only is not null) cases = cases.Where(k => only.Contains(k.Id)).ToList();
 
-var rows = new List<Row>();
+// The round-trip cases run Plan.Rounds times, in turn, and each of their rows reports the median
+// of its rounds; the others (slow peers, start-up, solves, profiles) run once.
+var repeated = new HashSet<string> { "floor-tcp", "floor-ipc", "floor-spin", "floor-dotnet", "mesh-dotnet", "mesh-python", "mesh-c",
+    "py-mesh-dotnet", "py-mesh-python", "py-mesh-c", "proxy-dotnet", "proxy-python", "pyzmq", "rpyc", "aspnet" };
+var measured = new Dictionary<string, List<List<Row>>>();
 var failures = new List<string>();
+var failed = new HashSet<string>();
 var total = Stopwatch.StartNew();
-for (int i = 0; i < cases.Count; i++)
+for (int round = 1; round <= plan.Rounds; round++)
 {
-    var (id, name, expected, run) = cases[i];
-    Console.Error.WriteLine($"[{i + 1}/{cases.Count}] {id}: {name}");
-    var sw = Stopwatch.StartNew();
-    try
+    for (int i = 0; i < cases.Count; i++)
     {
-        var got = await run();
-        rows.AddRange(got);
-        if (got.Count != expected) failures.Add($"{id}: produced {got.Count} rows, expected {expected}");
-        Console.Error.WriteLine($"    done in {sw.Elapsed.TotalSeconds:0.0} s");
-    }
-    catch (Exception e)
-    {
-        failures.Add($"{id} ({name}): {e.GetType().Name}: {e.Message}");
-        Console.Error.WriteLine($"    FAILED after {sw.Elapsed.TotalSeconds:0.0} s: {e.Message}");
+        var (id, name, expected, run) = cases[i];
+        if (round > 1 && (!repeated.Contains(id) || failed.Contains(id))) continue;
+        string roundText = plan.Rounds > 1 && repeated.Contains(id) ? $" (round {round} of {plan.Rounds})" : "";
+        Console.Error.WriteLine($"[{i + 1}/{cases.Count}] {id}: {name}{roundText}");
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            var got = await run();
+            if (got.Count != expected)
+            {
+                failures.Add($"{id}: produced {got.Count} rows, expected {expected}");
+                failed.Add(id);
+            }
+            else (measured.TryGetValue(id, out var list) ? list : measured[id] = []).Add(got);
+            Console.Error.WriteLine($"    done in {sw.Elapsed.TotalSeconds:0.0} s");
+        }
+        catch (Exception e)
+        {
+            failures.Add($"{id} ({name}): {e.GetType().Name}: {e.Message}");
+            failed.Add(id);
+            Console.Error.WriteLine($"    FAILED after {sw.Elapsed.TotalSeconds:0.0} s: {e.Message}");
+        }
     }
 }
+var rows = new List<Row>();
+foreach (var (id, _, _, _) in cases)
+    if (measured.TryGetValue(id, out var rounds) && !failed.Contains(id)) rows.AddRange(Rounds.Median(rounds));
+
 var elapsed = total.Elapsed;
 string loadAfter = Machine.LoadAverage();
 
 string table = rows.Count > 0 ? Report.Table(rows) : "(no rows)\n";
 Console.WriteLine(table);
+if (plan.Rounds > 1) Console.WriteLine($"round trips (calls, payloads, proxies, pipelined): the median of {plan.Rounds} rounds run in turn; n is per round.");
 Console.WriteLine($"p50/floor: p50 divided by the p50 of '{Report.FloorCase}' at the same payload (1 B for calls without one).");
 Console.WriteLine($"measured in {elapsed.TotalSeconds:0} s; load average before {loadBefore}, after {loadAfter}");
 

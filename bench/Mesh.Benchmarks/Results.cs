@@ -181,3 +181,38 @@ internal static class Report
 
     static string Quote(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }
+
+/// <summary>Combines the rounds of a repeated case (see <see cref="Plan.Rounds"/>).</summary>
+internal static class Rounds
+{
+    /// <summary>
+    /// One row per row of the case: p50, p99 and calls/s are the medians over the rounds (the
+    /// rounds' rows must come in the same order); notes (context switches) are the first round's.
+    /// </summary>
+    public static List<Row> Median(List<List<Row>> rounds)
+    {
+        if (rounds.Count == 1) return rounds[0];
+        var first = rounds[0];
+        var combined = new List<Row>(first.Count);
+        for (int k = 0; k < first.Count; k++)
+        {
+            var same = rounds.Select(r => r[k]).ToList();
+            if (same.Any(r => r.Case != first[k].Case || r.Payload != first[k].Payload))
+                throw new InvalidOperationException($"rounds of '{first[k].Case}' produced rows in different orders");
+            combined.Add(first[k] with
+            {
+                P50Us = Of(same.Select(r => r.P50Us)),
+                P99Us = Of(same.Select(r => r.P99Us)),
+                CallsPerS = Of(same.Select(r => r.CallsPerS)),
+            });
+        }
+        return combined;
+    }
+
+    /// <summary>The median (the mean of the middle two for an even count).</summary>
+    public static double Of(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+}

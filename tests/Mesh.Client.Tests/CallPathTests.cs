@@ -105,11 +105,17 @@ public sealed class CallPathTests
         for (int i = 0; i < 300; i++) Assert.Equal(i + 1.0, await kernel.Client.CallAsync<double>("add", (double)i, 1.0));
         for (int i = 0; i < 300; i++) Assert.Equal("x", await kernel.Client.CallAsync<string>("echo_inline", "x"));
         // Let late work settle (tiered JIT recompiles hot methods in the background), then measure:
-        // idle, this kernel uses about 10 ms a second at most; spinning, it would use hundreds.
+        // idle, this kernel uses about 10 ms a second at most; spinning, it would use hundreds. A
+        // second window is allowed for a late burst of background work under a loaded machine; a
+        // spin that never ends fails both.
         await Task.Delay(1000);
-        double before = CpuSeconds(kernel.Pid);
-        await Task.Delay(1000);
-        double used = CpuSeconds(kernel.Pid) - before;
+        double used = double.MaxValue;
+        for (int window = 0; window < 2 && used >= 0.1; window++)
+        {
+            double before = CpuSeconds(kernel.Pid);
+            await Task.Delay(1000);
+            used = CpuSeconds(kernel.Pid) - before;
+        }
         Assert.True(used < 0.1, $"the idle kernel used {used * 1000:F0} ms of CPU in one second");
         // And it still answers at once.
         Assert.Equal("y", await kernel.Client.CallAsync<string>("echo_inline", "y"));

@@ -87,6 +87,22 @@ def test_a_call_longer_than_the_inline_wait_is_handed_to_the_io_thread(conforman
         assert c.call("sleep", 0.001) == 0.001
 
 
+def _call_in_thread(c, endpoint, *args):
+    """Starts ``c.call(endpoint, *args)`` on a new thread; returns the thread and the list that
+    receives the exception the call raises (if any)."""
+    failure = []
+
+    def call():
+        try:
+            c.call(endpoint, *args)
+        except BaseException as e:  # noqa: B902 - checked by the caller
+            failure.append(e)
+
+    t = threading.Thread(target=call)
+    t.start()
+    return t, failure
+
+
 def _leads(c, thread, timeout=5.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -123,16 +139,7 @@ def test_heartbeats_detect_a_dead_kernel_while_a_caller_leads():
                                          inline_wait=30.0)
     try:
         assert c.call("add", 1, 2) == 3
-        failure = []
-
-        def call():
-            try:
-                c.call("sleep", 20.0)
-            except BaseException as e:  # noqa: B902 - checked below
-                failure.append(e)
-
-        t = threading.Thread(target=call)
-        t.start()
+        t, failure = _call_in_thread(c, "sleep", 20.0)
         assert _leads(c, t)
         time.sleep(0.3)  # a few heartbeats answered while it leads
         assert c.lost is None
@@ -153,16 +160,7 @@ def test_heartbeats_detect_a_dead_kernel_while_a_caller_leads():
 def test_close_while_a_caller_leads_fails_its_call(conformance_kernel):
     c = conformance_kernel.client(inline_wait=30.0)
     assert c.call("add", 1, 2) == 3.0
-    failure = []
-
-    def call():
-        try:
-            c.call("sleep", 3.0)
-        except BaseException as e:  # noqa: B902 - checked below
-            failure.append(e)
-
-    t = threading.Thread(target=call)
-    t.start()
+    t, failure = _call_in_thread(c, "sleep", 3.0)
     assert _leads(c, t)
     t0 = time.monotonic()
     c.close()

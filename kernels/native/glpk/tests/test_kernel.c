@@ -1304,6 +1304,8 @@ static int run_kernel_with_file(const char *content)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+static bool wait_for_state(tk *k, const char *task_id, const char *state, double timeout);
+
 static void lifecycle_group(void)
 {
     /* exit 2: missing or bad connection file */
@@ -1404,6 +1406,9 @@ static void lifecycle_group(void)
     tk_id(sid);
     tk_submit(&k, sid, "sleep", arr(a, 1, F(0.6)), NULL, 5, -1, &m);
     mesh_message_free(&m);
+    /* running, not queued: a shutdown cancels queued tasks (protocol 6.8), and a worker may not
+     * have taken the task yet when the shutdown arrives */
+    CHECK(wait_for_state(&k, sid, "STARTED", 5), "sleep task running before the shutdown");
     tk_request(&k, k.submit, "shutdown_request", kw(a, 1, "grace", F(5)), 5, &m);
     CHECK(mget(m.content, "accepted") && mget(m.content, "accepted")->u.b, "shutdown accepted");
     mesh_message_free(&m);

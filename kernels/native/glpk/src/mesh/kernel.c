@@ -1733,8 +1733,13 @@ static void on_submit(kernel *k, mesh_buf *identity, mesh_message *msg, bool bad
     lane_push(&k->lanes[lane], t);
     k->nqueued_total++;
     atomic_fetch_add(&k->queued, 1);
-    lane_wake(&k->lanes[lane], false);
+    lane_state *queued_on = &k->lanes[lane];
+    atomic_fetch_add_explicit(&queued_on->wakes, 1, memory_order_relaxed);
     pthread_mutex_unlock(&k->lock);
+    /* Signalled after unlocking: a worker woken while this thread still held the lock would
+     * block on it at once (two more futex calls and a context switch per task). No wake-up is
+     * lost: a worker checks its lane under the lock before it waits. */
+    pthread_cond_signal(&queued_on->cv);
     if (call) {
         /* A call (section 6.2): no submit_reply; the answer is the get_reply sent on this socket
          * when the task ends, without a deadline, after which the task is forgotten. Parking it
@@ -1897,6 +1902,14 @@ static void on_shutdown(kernel *k, mesh_buf *identity, mesh_message *msg)
     double grace = g && mesh_value_is_number(g) ? mesh_value_as_double(g) : 0;
     if (!(grace >= 0))
         grace = 0;
+    /* The state changes before the reply leaves: a client that asks for health (answered by
+     * another thread) as soon as it has the reply must already see shutting_down. */
+    if (!atomic_exchange(&k->shutting_down, true)) {
+        k->grace_deadline = now_mono() + grace;
+        k->grace_signalled = false;
+        debug("shutdown requested, grace %g s", grace);
+    }
+    cancel_all_queued(k);
     mesh_arena *a = mesh_arena_new();
     if (a) {
         mesh_value *c = mesh_v_map(a, 1);
@@ -1904,12 +1917,6 @@ static void on_shutdown(kernel *k, mesh_buf *identity, mesh_message *msg)
             send_msg(k, k->s_submit, identity, msg->id, "shutdown_reply", c);
         mesh_arena_free(a);
     }
-    if (!atomic_exchange(&k->shutting_down, true)) {
-        k->grace_deadline = now_mono() + grace;
-        k->grace_signalled = false;
-        debug("shutdown requested, grace %g s", grace);
-    }
-    cancel_all_queued(k);
 }
 
 static void on_get(kernel *k, mesh_buf *identity, mesh_message *msg)

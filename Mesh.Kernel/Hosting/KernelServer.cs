@@ -463,8 +463,10 @@ internal sealed class KernelServer : IDisposable
     {
         var c = msg.ReadContent();
         double grace = c.GetValueOrDefault("grace") switch { double d => d, long l => l, _ => 5 };
-        Send(_submit, msg.Identity, MessageTypes.ShutdownReply, msg.Header.Id, new Dictionary<string, object?> { ["accepted"] = true });
+        // Shutting down before the reply leaves: a client that asks for health (another thread)
+        // or submits as soon as it has the reply must already be told shutting_down.
         BeginShutdown(TimeSpan.FromSeconds(Math.Max(0, grace)));
+        Send(_submit, msg.Identity, MessageTypes.ShutdownReply, msg.Header.Id, new Dictionary<string, object?> { ["accepted"] = true });
     }
 
     /// <summary>Refuses new work, cancels queued tasks, gives running ones <paramref name="grace"/>, then completes.</summary>

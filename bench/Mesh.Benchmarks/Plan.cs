@@ -55,18 +55,43 @@ internal sealed record Plan(bool Quick, bool Smoke)
     public int Warmup(int n) => Smoke ? 0 : n / 10 + 5;
 
     /// <summary>
-    /// How long cases with a .NET process on either side call before their first timed case:
-    /// the JIT promotes hot methods to optimised code on a background thread only after about
-    /// 100 ms without new methods and 30 calls each, so a count-based warm-up of a few hundred
-    /// fast calls can end before it has, and the first timed case would measure half-compiled code.
+    /// The shortest and longest time cases with a .NET process on either side call back to back
+    /// before their first timed case (<see cref="SettleJitAsync"/>). The JIT promotes hot methods
+    /// to optimised code on a background thread only after about 100 ms without new methods and 30
+    /// calls each, and on a slow machine that thread can stay busy for seconds; a count-based
+    /// warm-up of a few hundred fast calls ends long before, and the timed case would measure
+    /// half-compiled code while the compiler competes with it for the two cores.
     /// </summary>
-    public TimeSpan JitSettle => Smoke ? TimeSpan.Zero : Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
+    public (TimeSpan Min, TimeSpan Max) JitSettle => Smoke ? (TimeSpan.Zero, TimeSpan.Zero)
+        : Quick ? (TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(5)) : (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15));
 
-    /// <summary>Calls <paramref name="call"/> back to back for <see cref="JitSettle"/>.</summary>
-    public async Task SettleJitAsync(Func<Task> call)
+    /// <summary>
+    /// Calls <paramref name="call"/> back to back for at least <see cref="JitSettle"/>.Min (or
+    /// <paramref name="min"/>) and until the JIT of this process and of <paramref name="serverPids"/>
+    /// has been quiet for a whole window (<see cref="JitActivity"/>), at most <see cref="JitSettle"/>.Max.
+    /// With <paramref name="report"/>, prints how long it called, so a run that hit the bound shows it.
+    /// </summary>
+    public async Task SettleJitAsync(Func<Task> call, int[] serverPids, TimeSpan? min = null, bool report = true)
     {
+        var (settleMin, max) = JitSettle;
+        var least = min ?? settleMin;
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        while (sw.Elapsed < JitSettle) await call();
+        if (max == TimeSpan.Zero) return;
+        int[] pids = [Environment.ProcessId, .. serverPids];
+        var last = JitActivity.Snapshot(pids);
+        var windowEnd = JitActivity.Window;
+        while (sw.Elapsed < max)
+        {
+            await call();
+            if (sw.Elapsed < windowEnd) continue;
+            var now = JitActivity.Snapshot(pids);
+            bool quiet = JitActivity.Quiet(last, now);
+            last = now;
+            windowEnd = sw.Elapsed + JitActivity.Window;
+            if (quiet && sw.Elapsed >= least) break;
+        }
+        if (report)
+            Console.WriteLine($"    JIT settled after {sw.Elapsed.TotalSeconds:0.0} s{(sw.Elapsed >= max ? " (the bound: the compiler was still busy)" : "")}");
     }
 
     public int PipelinedCalls => Smoke ? 10 : Quick ? 10_000 : 50_000;

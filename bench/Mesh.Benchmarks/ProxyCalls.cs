@@ -27,7 +27,7 @@ internal static class ProxyCalls
         {
             await kernel.Client.CallAsync("add", plain);
             await counter.CallMethodAsync("add", one);
-        });
+        }, kernel.ConnectionInfo.Pid is { } pid ? [pid] : []);
         long start = 0;
         for (int i = -plan.Warmup(n); i < n; i++)
         {

@@ -26,7 +26,7 @@ internal static class WebEchoCalls
                 throw new InvalidOperationException("the web echo server did not report its address within 30 s");
             using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri(line["LISTENING ".Length..].Trim() + "/") };
             var warm = new EchoPayload(new byte[1], null);
-            await plan.SettleJitAsync(async () => { using var _ = await http.PostAsJsonAsync("echo", warm, EchoJson.Default.EchoPayload); });
+            await plan.SettleJitAsync(async () => { using var _ = await http.PostAsJsonAsync("echo", warm, EchoJson.Default.EchoPayload); }, [server.Id]);
             foreach (var size in Plan.Sizes)
             {
                 var payload = size < 8
@@ -34,6 +34,9 @@ internal static class WebEchoCalls
                     : new EchoPayload(null, Enumerable.Range(0, size / 8).Select(i => (double)i).ToArray());
                 int n = plan.Iterations(size, Cost.SlowLarge);
                 var times = new List<double>(n);
+                // As for Mesh calls (MeshCalls.EchoRowsAsync): a new payload size's code paths are compiled first.
+                if (size <= 64 * 1024)
+                    await plan.SettleJitAsync(async () => { using var _ = await http.PostAsJsonAsync("echo", payload, EchoJson.Default.EchoPayload); }, [server.Id], TimeSpan.Zero, report: false);
                 long start = 0;
                 for (int i = -plan.Warmup(n); i < n; i++)
                 {

@@ -1527,7 +1527,10 @@ static void cancel_group(void)
     mesh_message_free(&m);
     CHECK(wait_for_log(&k, id, "Generating cost", 30), "translation started");
     dt = cancel_and_wait(&k, id, &m);
-    CHECK(strcmp(state_of(&m), "CANCELLED") == 0 && dt < 1.5, "translation cancelled in %.3f s (%s)", dt, state_of(&m));
+    /* GLPK calls the terminal hook only between translation phases, 0.8-1.0 s apart here and
+     * up to 1.53 s on a slow day (2026-12-07); translating this model alone takes 4.5 s
+     * (glpsol --check), so the bound still shows the abort */
+    CHECK(strcmp(state_of(&m), "CANCELLED") == 0 && dt < 2.5, "translation cancelled in %.3f s (%s)", dt, state_of(&m));
     printf("cancel MathProg translation (general lane, terminal-hook abort): %.3f s\n", dt);
     mesh_message_free(&m);
     free(bigger);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -596,6 +597,8 @@ typedef struct kernel {
     void *zctx, *s_submit, *s_get, *s_health;
     char addr_health[256], addr_submit[256], addr_get[256];
     int wake_rd, wake_wr;
+    /* I/O thread only: the socket may hold unread messages (see the I/O loop in mesh_kernel_run) */
+    bool pending_submit, pending_get;
     pthread_mutex_t lock;
     task *buckets[NBUCKETS];
     lane_state *lanes;
@@ -928,7 +931,7 @@ static mesh_value *task_record(mesh_arena *a, const task *t)
     return m;
 }
 
-static void send_frames(void *sock, mesh_buf *identity, mesh_frames *fr)
+static void send_frames(kernel *k, void *sock, mesh_buf *identity, mesh_frames *fr)
 {
     mesh_frames all = {0};
     mesh_frames_push(&all, mesh_buf_ref(identity));
@@ -936,6 +939,12 @@ static void send_frames(void *sock, mesh_buf *identity, mesh_frames *fr)
         mesh_frames_push(&all, mesh_buf_ref(fr->f[i]));
     mesh_send(sock, all.f, all.n, ZMQ_DONTWAIT);
     mesh_frames_free(&all);
+    /* sending lets libzmq process the socket's commands, which may consume the ZMQ_FD signal of
+     * a message that has just arrived: look at the socket again before sleeping */
+    if (sock == k->s_submit)
+        k->pending_submit = true;
+    else if (sock == k->s_get)
+        k->pending_get = true;
 }
 
 static int send_msg(kernel *k, void *sock, mesh_buf *identity, const char *parent_id,
@@ -947,7 +956,7 @@ static int send_msg(kernel *k, void *sock, mesh_buf *identity, const char *paren
     mesh_frames fr = {0};
     int rc = -1;
     if (content && mesh_envelope_encode(&k->key, &h, content, &fr) == 0) {
-        send_frames(sock, identity, &fr);
+        send_frames(k, sock, identity, &fr);
         rc = 0;
     } else {
         debug("failed to encode %s", type);
@@ -1522,8 +1531,8 @@ static void answer_waiters(kernel *k, const char *task_id, bool forget)
 static void process_events(kernel *k)
 {
     char drain[256];
-    while (read(k->wake_rd, drain, sizeof drain) > 0)
-        ;
+    while (read(k->wake_rd, drain, sizeof drain) == (ssize_t)sizeof drain)
+        ; /* a short read emptied the pipe: no second read just to meet EAGAIN */
     process_graveyard(k);
     pthread_mutex_lock(&k->lock);
     event *e = k->ev_head;
@@ -1541,7 +1550,7 @@ static void process_events(kernel *k)
             mesh_frames fr = {0};
             if (mesh_envelope_encode_bytes(&k->key, &h, e->content.data, e->content.size,
                                            e->content.buffers, e->content.nbuffers, &fr) == 0)
-                send_frames(k->s_submit, e->identity, &fr);
+                send_frames(k, k->s_submit, e->identity, &fr);
             mesh_frames_free(&fr);
             mesh_buf_unref(e->identity);
             mesh_encoder_destroy(&e->content);
@@ -1974,18 +1983,21 @@ static mesh_value *health_content(kernel *k, mesh_arena *a)
     return c;
 }
 
-/* Receives and checks one message on sock; returns true with msg filled for dispatch. */
-static bool receive_checked(kernel *k, void *sock, mesh_frames *fr, mesh_buf **identity,
-                            mesh_message *msg, mesh_rx_status *st, mesh_rx_error *err)
+typedef enum { RX_NOTHING, RX_MESSAGE, RX_REFUSED } rx_result;
+
+/* One non-blocking receive: RX_NOTHING when the socket holds no message (drained), RX_REFUSED
+ * for a message dropped or answered with an error_reply here, RX_MESSAGE for one to dispatch. */
+static rx_result receive_checked(kernel *k, void *sock, mesh_frames *fr, mesh_buf **identity,
+                                 mesh_message *msg, mesh_rx_status *st, mesh_rx_error *err)
 {
     int r = mesh_recv(sock, fr, ZMQ_DONTWAIT);
-    if (r == 0)
-        return false;
+    if (r == 0) /* only EAGAIN says the socket is empty; EINTR or ETERM say nothing about it */
+        return errno == EAGAIN ? RX_NOTHING : RX_REFUSED;
     *identity = NULL;
     if (r < 0 || fr->n < 1) {
         atomic_fetch_add(&k->rejected, 1);
         mesh_frames_clear(fr);
-        return false;
+        return RX_REFUSED;
     }
     /* one routing identity frame (ROUTER), then the Mesh message */
     *identity = fr->f[0];
@@ -2003,7 +2015,7 @@ static bool receive_checked(kernel *k, void *sock, mesh_frames *fr, mesh_buf **i
         mesh_message_free(msg);
         mesh_buf_unref(*identity);
         *identity = NULL;
-        return false;
+        return RX_REFUSED;
     }
     if (*st == MESH_RX_ERROR_REPLY) {
         atomic_fetch_add(&k->rejected, 1);
@@ -2011,12 +2023,12 @@ static bool receive_checked(kernel *k, void *sock, mesh_frames *fr, mesh_buf **i
         mesh_message_free(msg);
         mesh_buf_unref(*identity);
         *identity = NULL;
-        return false;
+        return RX_REFUSED;
     }
     /* section 9.4: every message renews its session's lease, heartbeats included */
     if (k->px && msg->session)
         mesh_proxy_touch(k->px, msg->session);
-    return true;
+    return RX_MESSAGE;
 }
 
 static void *health_main(void *arg)
@@ -2062,20 +2074,29 @@ static void *health_main(void *arg)
     return NULL;
 }
 
-static void handle_socket(kernel *k, void *sock, bool is_get)
+/* Receives and dispatches up to 256 messages from sock; marks it drained (not pending) when a
+ * receive finds nothing. Returns how many messages it took (refused ones included). */
+static int handle_socket(kernel *k, void *sock, bool is_get)
 {
     mesh_frames fr = {0};
+    int taken = 0;
     for (int i = 0; i < 256; i++) {
         mesh_buf *identity;
         mesh_message msg;
         mesh_rx_status st;
         mesh_rx_error err;
-        if (!receive_checked(k, sock, &fr, &identity, &msg, &st, &err)) {
-            zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
-            if (zmq_poll(&it, 1, 0) <= 0)
-                break;
-            continue;
+        rx_result rx = receive_checked(k, sock, &fr, &identity, &msg, &st, &err);
+        if (rx == RX_NOTHING) {
+            /* this receive processed the socket's commands after every earlier send on it */
+            if (is_get)
+                k->pending_get = false;
+            else
+                k->pending_submit = false;
+            break;
         }
+        taken++;
+        if (rx == RX_REFUSED)
+            continue;
         const char *type = msg.type;
         if (st == MESH_RX_BAD_VALUE && !(!is_get && strcmp(type, "submit_request") == 0)) {
             atomic_fetch_add(&k->rejected, 1);
@@ -2104,6 +2125,7 @@ static void handle_socket(kernel *k, void *sock, bool is_get)
         mesh_buf_unref(identity);
     }
     mesh_frames_free(&fr);
+    return taken;
 }
 
 /* Periodic work: waiter timeouts, task timeouts, retention. */
@@ -2454,34 +2476,53 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
      * microseconds: until spin_until (monotonic) the loop polls without sleeping, since a wake-up
      * from a blocking poll costs more than that. The housekeeping below still runs every turn. */
     double spin_until = 0;
+    /* One poll(2) over the sockets' ZMQ_FD and the wake pipe, not zmq_poll: zmq_poll asks every
+     * socket for ZMQ_EVENTS before and after it sleeps, each a poll(2) and a getpid of libzmq's,
+     * a dozen system calls per wake-up. ZMQ_FD signals only new activity, so a socket stays
+     * pending from its signal (or a send on it, send_frames) until a receive finds it empty
+     * (handle_socket), and the loop does not sleep while one is pending. */
+    int fd_submit = -1, fd_get = -1;
+    size_t fdlen = sizeof fd_submit;
+    zmq_getsockopt(k->s_submit, ZMQ_FD, &fd_submit, &fdlen);
+    fdlen = sizeof fd_get;
+    zmq_getsockopt(k->s_get, ZMQ_FD, &fd_get, &fdlen);
+    k->pending_submit = k->pending_get = true; /* nothing is known yet: look */
     for (;;) {
         bool spinning = spin_until > 0 && now_mono() < spin_until;
         /* wake up often enough to answer get timeouts on time; idle (calls only wait for their
          * task's end, which wakes the loop): 50 ms */
         long ms = spinning ? 0 : k->ntimed ? (long)(SWEEP_SECONDS * 1000) : 50;
-        zmq_pollitem_t items[3] = {
-            {.socket = k->s_submit, .events = ZMQ_POLLIN},
-            {.socket = k->s_get, .events = ZMQ_POLLIN},
-            {.fd = k->wake_rd, .events = ZMQ_POLLIN},
+        struct pollfd items[3] = {
+            {.fd = fd_submit, .events = POLLIN},
+            {.fd = fd_get, .events = POLLIN},
+            {.fd = k->wake_rd, .events = POLLIN},
         };
-        int rc = zmq_poll(items, 3, ms);
-        if (rc < 0 && errno != EINTR)
-            break;
+        int rc = 0;
+        if (!k->pending_submit && !k->pending_get) {
+            rc = poll(items, 3, (int)ms);
+            if (rc < 0 && errno != EINTR)
+                break;
+        }
         if (g_term_signal) {
             debug("signal %d: exiting", (int)g_term_signal);
             code = MESH_EXIT_OK;
             break;
         }
+        int taken = 0;
         if (rc > 0) {
-            if (items[2].revents & ZMQ_POLLIN)
+            if (items[0].revents & POLLIN)
+                k->pending_submit = true;
+            if (items[1].revents & POLLIN)
+                k->pending_get = true;
+            if (items[2].revents & POLLIN)
                 process_events(k);
-            if (items[0].revents & ZMQ_POLLIN)
-                handle_socket(k, k->s_submit, false);
-            if (items[1].revents & ZMQ_POLLIN)
-                handle_socket(k, k->s_get, true);
         }
+        if (k->pending_submit)
+            taken += handle_socket(k, k->s_submit, false);
+        if (k->pending_get)
+            taken += handle_socket(k, k->s_get, true);
         double now = now_mono();
-        if (rc > 0)
+        if (taken > 0 || (rc > 0 && (items[2].revents & POLLIN)))
             spin_until = k->idle_spin > 0 ? now + k->idle_spin : 0;
         sweep(k, now);
         if (k->px && now - k->last_lease_sweep >= fmin(1.0, mesh_proxy_lease(k->px) / 4)) {
@@ -2514,7 +2555,7 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
                 break;
             }
         }
-        if (spinning && rc == 0)
+        if (spinning && rc == 0 && taken == 0)
             sched_yield(); /* the core may be what the worker or the client needs to answer */
     }
 

@@ -2,7 +2,7 @@
 
 One I/O thread serves the three DEALER sockets; any number of threads may submit at once. Callers
 encode and sign their own requests, queue the frames and wake the I/O thread through a pipe the
-thread's ``zmq.Poller`` watches. A :meth:`Client.call` made while nothing else is in flight
+thread's poller watches. A :meth:`Client.call` made while nothing else is in flight
 skips the I/O thread: the caller sends its call and polls for the answer on its own thread
 (spinning, then sleeping in ``poll``, for up to ``inline_wait``), and hands the sockets back to
 the I/O thread only if the answer is late. Whichever thread holds the sockets reads and
@@ -501,10 +501,9 @@ class Client:
             self._ready.set()
             return
         self._socks = socks
-        self._poller = poller = zmq.Poller()
-        for s in socks:
-            poller.register(s, zmq.POLLIN)
-        poller.register(self._wake_r, zmq.POLLIN)
+        # One poll(2) over the sockets' ZMQ_FD and the wake pipe (see transport.SocketPoller);
+        # whichever thread holds the sockets uses it, and marks a socket after sending on it.
+        self._poller = transport.SocketPoller(socks, [self._wake_r])
         idle = zmq.Poller()
         idle.register(self._wake_r, zmq.POLLIN)
         self._next_ping = time.monotonic()
@@ -599,6 +598,7 @@ class Client:
             try:
                 for idx, frames in sends:
                     transport.send(socks[idx], frames)
+                    self._poller.pending[idx] = True
             except zmq.ZMQError as e:
                 if self._pop_task(handle.task_id) is not None:
                     _set_exception(fut, MeshError("cannot send to kernel %s: %s"
@@ -643,24 +643,31 @@ class Client:
         self._ping_replied = False
         _, frames = self._env.pack("health_request", {})
         transport.send(self._socks[_HEALTH], frames)
+        self._poller.pending[_HEALTH] = True
         self._next_ping = now + self.heartbeat_ms / 1000.0
 
     def _turn(self, timeout_ms):
         """Holder of the sockets: one poll, then reads and dispatches everything that arrived
         and sends what is queued. True if anything was ready."""
-        ready = self._poller.poll(timeout_ms)
-        if not ready:
-            return False
+        poller = self._poller
+        pending = poller.pending
+        woken = poller.wait(timeout_ms)
+        if woken:
+            self._drain_wake()
+        if True not in pending:
+            if self._outbox:  # another thread queued requests and woke us
+                self._flush_outbox()
+            return bool(woken)
         health, submit, _ = socks = self._socks
         received = []
-        for sock, _ in ready:
-            if sock == self._wake_r:
-                self._drain_wake()
+        for i, sock in enumerate(socks):
+            if not pending[i]:
                 continue
             for _ in range(1000):
                 try:
                     _, frames = transport.recv(sock, zmq.NOBLOCK)
                 except zmq.Again:
+                    pending[i] = False  # this receive processed the socket's commands
                     break
                 received.append((sock, frames))
         # Read first, then dispatch: from the first future completed here to the end of the
@@ -683,7 +690,7 @@ class Client:
                 self._on_get_port(msg, socks)
         if self._outbox:
             self._flush_outbox()
-        return True
+        return bool(woken or received)
 
     def _drain_wake(self):
         try:
@@ -698,6 +705,7 @@ class Client:
         while outbox:
             idx, frames = outbox.popleft()
             transport.send(socks[idx], frames)
+            self._poller.pending[idx] = True
 
     def _on_request_reply(self, msg):
         with self._lock:

@@ -15,8 +15,9 @@ reference through the reserved ``mesh.*`` endpoints (protocol section 9, ``mesh/
 Threads: the main thread owns the submit and get sockets and does all bookkeeping; the health
 thread owns the health socket; ``max_concurrency`` worker threads (started once) run handlers
 taken from a priority queue. Workers hand results back through a deque plus a wake-up pipe that
-the main thread's ``zmq.Poller`` watches. Inline endpoints (``@kernel.endpoint(..., inline=True)``)
-skip the queue: the main thread runs them itself as their ``submit_request`` is accepted.
+the main thread's poller (``transport.SocketPoller``) watches. Inline endpoints
+(``@kernel.endpoint(..., inline=True)``) skip the queue: the main thread runs them itself as
+their ``submit_request`` is accepted.
 """
 
 import collections
@@ -376,6 +377,7 @@ class _Runtime:
         self.health = None
         self.ctx = None
         self.sockets = []
+        self.poller = None          # the main loop's transport.SocketPoller
         self.linger = 0
 
     # ---------------------------------------------------------------------------- lifecycle
@@ -490,11 +492,11 @@ class _Runtime:
     # ---------------------------------------------------------------------------- main loop
 
     def _loop(self):
-        poller = zmq.Poller()
-        poller.register(self.submit, zmq.POLLIN)
-        poller.register(self.get, zmq.POLLIN)
-        poller.register(self.wake_r, zmq.POLLIN)
+        # One poll(2) over the sockets' ZMQ_FD and the wake pipe (transport.SocketPoller), not
+        # zmq.Poller: zmq_poll makes a dozen system calls per wake-up.
         submit, get, wake_r = self.submit, self.get, self.wake_r
+        self.poller = poller = transport.SocketPoller([submit, get], [wake_r])
+        pending = poller.pending
         housekeeping = min(1.0, self.objects.lease / 4)
         next_housekeeping = time.monotonic() + housekeeping
         parent = self._parent_check()
@@ -512,8 +514,8 @@ class _Runtime:
         while True:
             now = time.monotonic()
             if now < spin_until and not queue.running and not queue.count:
-                ready = poller.poll(0)
-                if not ready:
+                ready = poller.wait(0)
+                if not ready and True not in pending:
                     os.sched_yield()
             else:
                 wait = next_housekeeping - now
@@ -523,21 +525,21 @@ class _Runtime:
                     wait = min(wait, self.timeouts[0][0] - now)
                 if self.grace_at is not None and not self.grace_signalled:
                     wait = min(wait, self.grace_at - now)
-                ready = poller.poll(max(0, int(wait * 1000) + 1) if wait > 0 else 0)
-            for sock, _ in ready:
-                if sock is submit:
-                    self._drain(submit, self._on_submit_port)
-                elif sock is get:
-                    self._drain(get, self._on_get_port)
-                else:
-                    try:
-                        os.read(wake_r, 65536)
-                    except BlockingIOError:
-                        pass
-                    self.wake_pending = False
-                    self._drain_events()
+                ready = poller.wait(max(0, int(wait * 1000) + 1) if wait > 0 else 0)
+            active = bool(ready)
+            if ready:  # the wake pipe: worker outcomes, progress
+                try:
+                    os.read(wake_r, 65536)
+                except BlockingIOError:
+                    pass
+                self.wake_pending = False
+                self._drain_events()
+            if pending[0]:
+                active = self._drain(submit, self._on_submit_port) or active
+            if pending[1]:
+                active = self._drain(get, self._on_get_port) or active
             now = time.monotonic()
-            if ready and spin:
+            if active and spin:
                 spin_until = now + spin
             if self.waiter_heap and self.waiter_heap[0][0] <= now:
                 self._expire_waiters(now)
@@ -577,13 +579,19 @@ class _Runtime:
         return alive
 
     def _drain(self, sock, handler):
+        """Receives and handles up to 512 messages from ``sock``; tells the poller when the socket
+        is empty. True if it took any."""
         touch = self.objects.touch
         now = time.monotonic()
+        taken = False
         for _ in range(512):
             try:
                 ids, frames = transport.recv(sock, zmq.NOBLOCK, routed=True)
             except zmq.Again:
-                return
+                # this receive let libzmq process the socket's commands after every send on it
+                self.poller.drained(sock)
+                return taken
+            taken = True
             try:
                 msg = self.env.unpack(frames)
             except EnvelopeError as e:
@@ -604,6 +612,7 @@ class _Runtime:
                 traceback.print_exc(file=sys.__stderr__)
                 self._error_reply(sock, ids, msg.id, INTERNAL_ERROR,
                                   "internal error handling %s: %s: %s" % (msg.type, type(e).__name__, e))
+        return taken
 
     def _on_bad_message(self, sock, ids, err):
         # An ndarray of the wrong byte length in a request is BAD_ARGUMENTS (section 4.2).
@@ -615,12 +624,20 @@ class _Runtime:
                                     "bad ndarray argument: %s" % err)
                 return
         reject(self.env, sock, ids, err)
+        self._sent(sock)
 
     # ---------------------------------------------------------------------------- replies
 
     def _send(self, sock, ids, msg_type, content, parent_id):
         _, frames = self.env.pack(msg_type, content, parent_id)
         transport.send(sock, frames, ids)
+        self._sent(sock)
+
+    def _sent(self, sock):
+        """After a send on ``sock`` (main thread): the send may have consumed the ZMQ_FD signal
+        of a message that just arrived, so the loop looks at the socket before it sleeps."""
+        if self.poller is not None:
+            self.poller.mark(sock)
 
     def _error_reply(self, sock, ids, parent_id, code, message):
         self._send(sock, ids, "error_reply",
@@ -855,6 +872,7 @@ class _Runtime:
         body, buffers = task.reply
         _, frames = self.env.pack_encoded("get_reply", body, buffers, parent_id)
         transport.send(sock, frames, ids)
+        self._sent(sock)
         task.proxy_ids = None  # the references it carries now belong to the session
 
     def _send_pending(self, ids, parent_id, task_id):

@@ -7,6 +7,7 @@ copying (``copy=False``).
 """
 
 import os
+import select
 
 import zmq
 
@@ -83,6 +84,61 @@ def recv(sock, flags=0, routed=False):
     if start < 0:
         return [p for p in parts if len(p) <= 255], []
     return parts[:start], parts[start:]
+
+
+class SocketPoller:
+    """Waits for sockets and plain file descriptors with one ``poll(2)`` over the sockets'
+    notification descriptors (``ZMQ_FD``), tracking which sockets may hold messages.
+
+    ``zmq.Poller`` (``zmq_poll``) asks every socket for ``ZMQ_EVENTS`` before and after it sleeps,
+    and each query is a ``poll(2)`` and a ``getpid`` of libzmq's own: a dozen system calls per
+    wake-up, on some machines more than the round trip itself. ``ZMQ_FD`` signals only *new*
+    activity, so a socket is pending from its signal until a non-blocking receive finds it empty
+    (:meth:`drained`), and again after anything that lets libzmq process its commands without
+    reading it, i.e. a send on it (:meth:`mark`): that may consume the signal of a message that
+    has just arrived. While a socket is pending :meth:`wait` does not sleep (nor look).
+    The protocol is the .NET ``SocketPoller``'s (Mesh.Core/Transport/SocketPoller.cs).
+    """
+
+    __slots__ = ("sockets", "pending", "_poll", "_fd_kind")
+
+    def __init__(self, sockets, fds=()):
+        self.sockets = list(sockets)
+        self.pending = [True] * len(self.sockets)  # nothing is known yet: look
+        self._poll = select.poll()
+        self._fd_kind = {}
+        for i, sock in enumerate(self.sockets):
+            fd = sock.getsockopt(zmq.FD)
+            self._poll.register(fd, select.POLLIN)
+            self._fd_kind[fd] = i
+        for fd in fds:
+            self._poll.register(fd, select.POLLIN)
+            self._fd_kind[fd] = None
+
+    def wait(self, timeout_ms):
+        """Sleeps up to ``timeout_ms`` (negative: no limit) until a socket or descriptor is ready,
+        unless a socket is already pending. Returns the plain descriptors found readable."""
+        if True in self.pending:
+            return ()
+        fds = []
+        for fd, _ in self._poll.poll(timeout_ms):
+            i = self._fd_kind.get(fd)
+            if i is None:
+                fds.append(fd)
+            else:
+                self.pending[i] = True
+        return fds
+
+    def drained(self, sock):
+        """A non-blocking receive on ``sock`` found nothing."""
+        self.pending[self.sockets.index(sock)] = False
+
+    def mark(self, sock):
+        """``sock`` may hold messages (it was just used to send); ignored for other sockets."""
+        for i, s in enumerate(self.sockets):
+            if s is sock:
+                self.pending[i] = True
+                return
 
 
 _RCVMORE = zmq.RCVMORE

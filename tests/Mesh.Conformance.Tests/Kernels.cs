@@ -6,6 +6,14 @@ namespace Mesh.Conformance.Tests;
 /// <summary>Launch specs for each kernel implementation's conformance kernel.</summary>
 public static class Kernels
 {
+    /// <summary>
+    /// The heartbeat of every conformance kernel: the product default (a kernel counts as lost
+    /// after two missed replies, 2.5 s). 500 ms was too tight for CI: with the three kernel
+    /// classes running in parallel on two cores, the .NET and Python 10 000-call storms together
+    /// delayed a health reply past 1.25 s in about one run of four (2026-12-07).
+    /// </summary>
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
+
     /// <summary>The repository root (found by walking up to OgClews.sln).</summary>
     public static string RepoRoot
     {
@@ -22,7 +30,7 @@ public static class Kernels
         Id = id,
         Launcher = new DotNetLauncher(Path.Combine(AppContext.BaseDirectory, "testkernel", "Mesh.TestKernel.dll")),
         Environment = WithConcurrency(env, maxConcurrency),
-        HeartbeatInterval = TimeSpan.FromMilliseconds(500),
+        HeartbeatInterval = Kernels.Heartbeat,
     };
 
     public static Dictionary<string, string?> WithConcurrency(IReadOnlyDictionary<string, string?>? env, int? maxConcurrency)

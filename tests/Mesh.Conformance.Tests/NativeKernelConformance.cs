@@ -13,7 +13,7 @@ public sealed class NativeKernelFixture : KernelFixture
         Id = id,
         Launcher = new ExecutableLauncher(Binary),
         Environment = Kernels.WithConcurrency(null, maxConcurrency),
-        HeartbeatInterval = TimeSpan.FromMilliseconds(500),
+        HeartbeatInterval = Kernels.Heartbeat,
     };
 
     public override string FailErrorType => "ValueError";

@@ -10,7 +10,7 @@ public sealed class PythonKernelFixture : KernelFixture
         Id = id,
         Launcher = new PythonLauncher(PythonEnvironment.Venv(Path.Combine(Kernels.RepoRoot, ".venv", "kernel")), "mesh_conformance_kernel"),
         Environment = Kernels.WithConcurrency(null, maxConcurrency),
-        HeartbeatInterval = TimeSpan.FromMilliseconds(500),
+        HeartbeatInterval = Kernels.Heartbeat,
     };
 
     public override string FailErrorType => "ValueError";

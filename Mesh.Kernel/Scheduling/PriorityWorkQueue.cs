@@ -52,9 +52,10 @@ internal sealed class PriorityWorkQueue
     /// <remarks>
     /// SemaphoreSlim's wait spins on its own before it sleeps (about 37 sched_yield calls per task
     /// on a 2-core VM, strace, whatever <paramref name="spin"/> is), which costs system calls. A
-    /// Monitor.Wait/Pulse queue without that spin was tried (2026-12-07): 40 instead of 70 system
-    /// calls per call, but under the conformance suite's 10 000-call storm the kernel missed two
-    /// health replies in one run of three (never with this semaphore in four), so it was reverted.
+    /// Monitor.Wait/Pulse queue without that spin was tried on 2026-12-07 (40 instead of 70 system
+    /// calls per call, same latency) and taken back when the conformance suite lost the kernel
+    /// under its 10 000-call storm; the same failure then showed with this semaphore too (its cause
+    /// was the suite's 500 ms heartbeat), so the Monitor queue is a candidate to try again.
     /// </remarks>
     /// <param name="ct">Stops the wait.</param>
     /// <param name="spin">How long to look without sleeping first (yielding the core between looks).</param>

@@ -11,8 +11,9 @@ internal sealed class PriorityWorkQueue
     private readonly object _lock = new();
     private readonly PriorityQueue<KernelTask, (int, long)> _queue = new();
     private readonly HashSet<KernelTask> _removed = [];
-    private readonly SemaphoreSlim _available = new(0);
     private int _count;
+    private int _sleeping; // workers in Monitor.Wait on _lock
+    private readonly List<CancellationToken> _wakeOnCancel = [];
 
     public int Count => Volatile.Read(ref _count);
 
@@ -22,8 +23,8 @@ internal sealed class PriorityWorkQueue
         {
             _queue.Enqueue(task, (-task.Priority, task.Sequence));
             _count++;
+            if (_sleeping > 0) Monitor.Pulse(_lock);
         }
-        _available.Release();
     }
 
 
@@ -33,7 +34,7 @@ internal sealed class PriorityWorkQueue
         lock (_lock)
         {
             if (!_queue.UnorderedItems.Any(i => ReferenceEquals(i.Element, task)) || !_removed.Add(task)) return false;
-            _count--;
+            _count--; // the task stays in _queue until a worker meets it and skips it
             return true;
         }
     }
@@ -45,39 +46,51 @@ internal sealed class PriorityWorkQueue
     }
 
     /// <summary>
-    /// Blocks the calling worker thread until the next task in priority order. A synchronous wait
-    /// (spin, then futex) wakes a parked worker in microseconds; an async wait would go through the
-    /// thread pool, which costs about a hundred on a small machine.
+    /// Blocks the calling worker thread until the next task in priority order: first looking for
+    /// one without sleeping for <paramref name="spin"/> (yielding the core between looks), then
+    /// sleeping in <see cref="Monitor.Wait(object)"/> until <see cref="Enqueue"/> pulses. Not a
+    /// <see cref="SemaphoreSlim"/>: its wait spins on its own before it sleeps (about 37
+    /// sched_yield calls per task on a 2-core machine, measured with strace), whatever the
+    /// kernel's idle-spin setting, and each costs a system call (kernel system calls per call 70
+    /// with it, 40 without, spin off). A synchronous wait wakes a parked
+    /// worker in microseconds; an async one would go through the thread pool.
     /// </summary>
-    /// <remarks>
-    /// SemaphoreSlim's wait spins on its own before it sleeps (about 37 sched_yield calls per task
-    /// on a 2-core VM, strace, whatever <paramref name="spin"/> is), which costs system calls. A
-    /// Monitor.Wait/Pulse queue without that spin was tried on 2026-12-07 (40 instead of 70 system
-    /// calls per call, same latency) and taken back when the conformance suite lost the kernel
-    /// under its 10 000-call storm; the same failure then showed with this semaphore too (its cause
-    /// was the suite's 500 ms heartbeat), so the Monitor queue is a candidate to try again.
-    /// </remarks>
-    /// <param name="ct">Stops the wait.</param>
-    /// <param name="spin">How long to look without sleeping first (yielding the core between looks).</param>
+    /// <param name="ct">Stops the wait (<see cref="OperationCanceledException"/>).</param>
+    /// <param name="spin">How long to look without sleeping first.</param>
     public KernelTask Dequeue(CancellationToken ct, TimeSpan spin = default)
     {
         long spinUntil = spin > TimeSpan.Zero ? Stopwatch.GetTimestamp() + (long)(spin.TotalSeconds * Stopwatch.Frequency) : 0;
-        while (true)
+        while (Volatile.Read(ref _count) == 0 && Stopwatch.GetTimestamp() < spinUntil && !ct.IsCancellationRequested) Thread.Yield();
+        lock (_lock)
         {
-            if (!_available.Wait(0))
-            {
-                while (Stopwatch.GetTimestamp() < spinUntil && Volatile.Read(ref _count) == 0 && !ct.IsCancellationRequested) Thread.Yield();
-                _available.Wait(ct);
-            }
-            lock (_lock)
+            while (true)
             {
                 while (_queue.TryDequeue(out var task, out _))
                 {
-                    if (_removed.Remove(task)) continue; // its semaphore count was consumed by this wait
+                    if (_removed.Remove(task)) continue; // removed while queued
                     _count--;
                     return task;
                 }
+                WakeOnCancel(ct);
+                // After registering: a cancellation from here on pulses once this thread waits.
+                ct.ThrowIfCancellationRequested();
+                _sleeping++;
+                try { Monitor.Wait(_lock); }
+                finally { _sleeping--; }
             }
         }
+    }
+
+    /// <summary>Under _lock: makes cancelling <paramref name="ct"/> wake every sleeping worker
+    /// (registered once per token, so waiting allocates nothing).</summary>
+    private void WakeOnCancel(CancellationToken ct)
+    {
+        if (!ct.CanBeCanceled || _wakeOnCancel.Contains(ct)) return;
+        _wakeOnCancel.Add(ct);
+        ct.UnsafeRegister(static state =>
+        {
+            var queue = (PriorityWorkQueue)state!;
+            lock (queue._lock) Monitor.PulseAll(queue._lock);
+        }, this);
     }
 }

@@ -129,7 +129,8 @@ internal static class Profile
     /// <summary>
     /// One-way thread hand-offs in this process, each the way Mesh makes it: an I/O thread
     /// blocked in zmq_poll woken through an eventfd (WakeSignal; client and kernel I/O threads), a
-    /// worker blocked on a SemaphoreSlim (kernel workers), and an awaited TaskCompletionSource
+    /// worker asleep in Monitor.Wait woken by Monitor.Pulse (kernel workers, once their idle spin
+    /// has ended: PriorityWorkQueue), and an awaited TaskCompletionSource
     /// completed from another thread (how a call's result reaches the caller: a thread-pool
     /// continuation). Each is timed from the moment the signal is given to the moment the woken
     /// side runs.
@@ -146,9 +147,9 @@ internal static class Profile
             signal: toB.Set, waitForSignal: () => { pollB.Poll(-1); toB.Reset(); },
             answer: toA.Set, waitForAnswer: () => { pollA.Poll(-1); toA.Reset(); });
 
-        var ping = new SemaphoreSlim(0);
-        var pong = new SemaphoreSlim(0);
-        var semaphore = PingPong(n, warmup, () => ping.Release(), () => ping.Wait(), () => pong.Release(), () => pong.Wait());
+        var ping = new MonitorSignal();
+        var pong = new MonitorSignal();
+        var monitor = PingPong(n, warmup, ping.Set, ping.Wait, pong.Set, pong.Wait);
 
         var tcsHops = new List<double>(n);
         var requests = new BlockingQueue();
@@ -170,9 +171,17 @@ internal static class Profile
         return
         [
             new Row(Section.Profile, "thread hand-off: eventfd wakes a thread in zmq_poll (I/O threads)", ".NET", ".NET", 0, n, eventfd.P50, eventfd.P99, 0),
-            new Row(Section.Profile, "thread hand-off: SemaphoreSlim wakes a blocked thread (kernel workers)", ".NET", ".NET", 0, n, semaphore.P50, semaphore.P99, 0),
+            new Row(Section.Profile, "thread hand-off: Monitor.Pulse wakes a thread in Monitor.Wait (kernel workers)", ".NET", ".NET", 0, n, monitor.P50, monitor.P99, 0),
             new Row(Section.Profile, "thread hand-off: TaskCompletionSource → thread-pool continuation (caller)", ".NET", ".NET", 0, n, continuation.P50, continuation.P99, 0),
         ];
+    }
+
+    /// <summary>A count guarded by a monitor, the way PriorityWorkQueue wakes a sleeping worker.</summary>
+    sealed class MonitorSignal
+    {
+        int _count;
+        public void Set() { lock (this) { _count++; Monitor.Pulse(this); } }
+        public void Wait() { lock (this) { while (_count == 0) Monitor.Wait(this); _count--; } }
     }
 
     /// <summary>Times signal → the other thread running, n times, with a reply between rounds.</summary>

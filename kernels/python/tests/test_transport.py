@@ -3,17 +3,21 @@
 import os
 import time
 
+import pytest
 import zmq
 
 from mesh import transport
 
 
-def pair(ctx):
+@pytest.fixture
+def sockets():
+    """A bound ROUTER and a DEALER connected to it, on their own context."""
+    ctx = zmq.Context()
     router = transport.make_socket(ctx, zmq.ROUTER)
-    addr = transport.bind(router)
     dealer = transport.make_socket(ctx, zmq.DEALER)
-    dealer.connect(addr)
-    return router, dealer
+    dealer.connect(transport.bind(router))
+    yield router, dealer
+    ctx.destroy(0)
 
 
 def drain(sock):
@@ -37,65 +41,52 @@ def settle(poller, sock):
     raise AssertionError("the socket's descriptor never went quiet")
 
 
-def test_sockets_start_pending_and_wait_does_not_sleep_then():
-    ctx = zmq.Context()
-    try:
-        router, dealer = pair(ctx)
-        poller = transport.SocketPoller([router])
-        assert poller.pending == [True]
-        t0 = time.monotonic()
-        assert not poller.wait(5000)
-        assert time.monotonic() - t0 < 1.0  # a pending socket is looked at, not slept on
-    finally:
-        ctx.destroy(0)
+def test_sockets_start_pending_and_wait_does_not_sleep_then(sockets):
+    router, dealer = sockets
+    poller = transport.SocketPoller([router])
+    assert poller.pending == [True]
+    t0 = time.monotonic()
+    assert not poller.wait(5000)
+    assert time.monotonic() - t0 < 1.0  # a pending socket is looked at, not slept on
 
 
-def test_a_message_arriving_after_a_drain_wakes_the_sleeper():
-    ctx = zmq.Context()
-    try:
-        router, dealer = pair(ctx)
-        poller = transport.SocketPoller([router])
-        settle(poller, router)
-        assert not poller.wait(0) and poller.pending == [False]  # nothing there: no flag
-        dealer.send(b"ping")
-        deadline = time.monotonic() + 5
-        while not poller.pending[0] and time.monotonic() < deadline:
-            poller.wait(100)
-        assert poller.pending == [True]
-        assert [m[-1] for m in drain(router)] == [b"ping"]
-    finally:
-        ctx.destroy(0)
+def test_a_message_arriving_after_a_drain_wakes_the_sleeper(sockets):
+    router, dealer = sockets
+    poller = transport.SocketPoller([router])
+    settle(poller, router)
+    assert not poller.wait(0) and poller.pending == [False]  # nothing there: no flag
+    dealer.send(b"ping")
+    deadline = time.monotonic() + 5
+    while not poller.pending[0] and time.monotonic() < deadline:
+        poller.wait(100)
+    assert poller.pending == [True]
+    assert [m[-1] for m in drain(router)] == [b"ping"]
 
 
-def test_a_message_left_unread_is_not_lost_after_a_send_on_the_socket():
+def test_a_message_left_unread_is_not_lost_after_a_send_on_the_socket(sockets):
     # The case mark() exists for: libzmq processes a socket's commands when it sends, which can
     # consume the ZMQ_FD signal of a message that has arrived; a loop that then slept on the
     # descriptor would never see the message. After mark() the poller looks instead.
-    ctx = zmq.Context()
-    try:
-        router, dealer = pair(ctx)
-        poller = transport.SocketPoller([router])
-        dealer.send(b"hello")
-        ident, _ = router.recv_multipart()  # learn the peer's routing id
-        poller.drained(router)
-        dealer.send(b"second")
-        time.sleep(0.2)  # it has arrived
-        router.send_multipart([ident, b"reply"])
-        poller.mark(router)
-        assert poller.pending == [True]
-        t0 = time.monotonic()
-        poller.wait(5000)
-        assert time.monotonic() - t0 < 1.0  # returns at once: the socket is pending
-        assert [m[-1] for m in drain(router)] == [b"second"]
-    finally:
-        ctx.destroy(0)
+    router, dealer = sockets
+    poller = transport.SocketPoller([router])
+    dealer.send(b"hello")
+    ident, _ = router.recv_multipart()  # learn the peer's routing id
+    poller.drained(router)
+    dealer.send(b"second")
+    time.sleep(0.2)  # it has arrived
+    router.send_multipart([ident, b"reply"])
+    poller.mark(router)
+    assert poller.pending == [True]
+    t0 = time.monotonic()
+    poller.wait(5000)
+    assert time.monotonic() - t0 < 1.0  # returns at once: the socket is pending
+    assert [m[-1] for m in drain(router)] == [b"second"]
 
 
-def test_plain_descriptors_are_reported_and_do_not_mark_sockets():
-    ctx = zmq.Context()
+def test_plain_descriptors_are_reported_and_do_not_mark_sockets(sockets):
+    router, dealer = sockets
     r, w = os.pipe()
     try:
-        router, dealer = pair(ctx)
         poller = transport.SocketPoller([router], [r])
         settle(poller, router)
         os.write(w, b"x")
@@ -107,4 +98,3 @@ def test_plain_descriptors_are_reported_and_do_not_mark_sockets():
     finally:
         os.close(r)
         os.close(w)
-        ctx.destroy(0)

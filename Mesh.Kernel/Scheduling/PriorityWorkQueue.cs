@@ -52,8 +52,8 @@ internal sealed class PriorityWorkQueue
     /// <see cref="SemaphoreSlim"/>: its wait spins on its own before it sleeps (about 37
     /// sched_yield calls per task on a 2-core machine, measured with strace), whatever the
     /// kernel's idle-spin setting, and each costs a system call (kernel system calls per call 70
-    /// with it, 40 without, spin off). A synchronous wait wakes a parked
-    /// worker in microseconds; an async one would go through the thread pool.
+    /// with it, 40 without, spin off). A synchronous wait wakes a parked worker in microseconds;
+    /// an async one would go through the thread pool.
     /// </summary>
     /// <param name="ct">Stops the wait (<see cref="OperationCanceledException"/>).</param>
     /// <param name="spin">How long to look without sleeping first.</param>

@@ -87,9 +87,8 @@ internal static class MeshCalls
             var args = Arguments.Of(payload);
             int n = plan.Iterations(size);
             var times = new List<double>(n);
-            // A payload size takes code paths the earlier ones did not: they too must be compiled first
-            // (up to 64 KiB: above, the copies dominate).
-            if (size <= 64 * 1024)
+            // A payload size takes code paths the earlier ones did not: they too must be compiled first.
+            if (size <= Plan.SettlePerSizeUpTo)
                 await plan.SettleJitAsync(async () => CheckEcho(payload, await client.CallAsync(endpoint, args)), kernelPid, TimeSpan.Zero, report: false);
             long start = 0;
             for (int i = -plan.Warmup(n); i < n; i++)

@@ -65,6 +65,10 @@ internal sealed record Plan(bool Quick, bool Smoke)
     public (TimeSpan Min, TimeSpan Max) JitSettle => Smoke ? (TimeSpan.Zero, TimeSpan.Zero)
         : Quick ? (TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(5)) : (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15));
 
+    /// <summary>Payload sizes up to this get a JIT settle of their own (<see cref="SettleJitAsync"/>
+    /// with no minimum) before they are timed; above it, copying dominates the figures.</summary>
+    public const int SettlePerSizeUpTo = 64 * 1024;
+
     /// <summary>
     /// Calls <paramref name="call"/> back to back for at least <see cref="JitSettle"/>.Min (or
     /// <paramref name="min"/>) and until the JIT of this process and of <paramref name="serverPids"/>

@@ -35,7 +35,7 @@ internal static class WebEchoCalls
                 int n = plan.Iterations(size, Cost.SlowLarge);
                 var times = new List<double>(n);
                 // As for Mesh calls (MeshCalls.EchoRowsAsync): a new payload size's code paths are compiled first.
-                if (size <= 64 * 1024)
+                if (size <= Plan.SettlePerSizeUpTo)
                     await plan.SettleJitAsync(async () => { using var _ = await http.PostAsJsonAsync("echo", payload, EchoJson.Default.EchoPayload); }, [server.Id], TimeSpan.Zero, report: false);
                 long start = 0;
                 for (int i = -plan.Warmup(n); i < n; i++)

@@ -17,7 +17,13 @@ public sealed class KernelManager : IAsyncDisposable
     private readonly RegistrationServer _registration = new();
     private readonly Dictionary<string, KernelHandle> _kernels = new(StringComparer.Ordinal);
     private readonly string _logDir, _runDir;
+    private readonly Lazy<string> _ipcDir;
     private int _disposed;
+
+    // A Unix socket path holds at most 107 bytes (sun_path). Kernels name their ipc files with up
+    // to ~60 characters inside the folder they are given (docs/protocol.md section 1), so the
+    // folder itself must stay short; a longer run folder gets a short private one in /tmp.
+    internal const int MaxIpcDirLength = 40;
 
     /// <summary>Creates a manager.</summary>
     public KernelManager(KernelManagerOptions? options = null)
@@ -29,6 +35,27 @@ public sealed class KernelManager : IAsyncDisposable
         _runDir = _options.RuntimeDirectory ?? Path.Combine(root, "run");
         Directory.CreateDirectory(_logDir);
         Directory.CreateDirectory(_runDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _ipcDir = new Lazy<string>(() => _runDir.Length <= MaxIpcDirLength ? _runDir : CreateShortIpcDir());
+    }
+
+    /// <summary>The folder ipc kernels bind their sockets in: the run folder when its path is short
+    /// enough for Unix socket names, else a private (0700) folder under <c>/tmp</c> removed on dispose.</summary>
+    internal string IpcDirectory => _ipcDir.Value;
+
+    private static string CreateShortIpcDir()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            string dir = $"/tmp/mesh-ipc-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
+            try
+            {
+                // CreateDirectory succeeds on an existing folder; a fresh random name must not exist yet.
+                if (Directory.Exists(dir)) continue;
+                Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                return dir;
+            }
+            catch (IOException) when (attempt < 8) { }
+        }
     }
 
     /// <summary>The kernels started so far.</summary>
@@ -56,6 +83,8 @@ public sealed class KernelManager : IAsyncDisposable
     public async Task<KernelHandle> StartAsync(KernelSpec spec, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (spec.Transport is not ("tcp" or "ipc"))
+            throw new ArgumentException($"kernel '{spec.Id}': unknown transport '{spec.Transport}' (use \"ipc\" or \"tcp\")", nameof(spec));
         var handle = new KernelHandle(spec, Path.Combine(_logDir, $"{spec.Id}.log"));
         lock (_kernels)
         {
@@ -82,7 +111,7 @@ public sealed class KernelManager : IAsyncDisposable
             KernelId = spec.Id,
             Key = Signer.NewKey(),
             Transport = spec.Transport,
-            IpcDir = spec.Transport == "ipc" ? _runDir : null,
+            IpcDir = spec.Transport == "ipc" ? IpcDirectory : null,
             Registration = _registration.Address,
             ParentPid = Environment.ProcessId,
             HeartbeatMs = (int)spec.HeartbeatInterval.TotalMilliseconds,
@@ -233,5 +262,9 @@ public sealed class KernelManager : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await Task.WhenAll(Kernels.Select(StopAsync)).ConfigureAwait(false);
         _registration.Dispose();
+        if (_ipcDir.IsValueCreated && _ipcDir.Value != _runDir)
+        {
+            try { Directory.Delete(_ipcDir.Value, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
     }
 }

@@ -26,6 +26,8 @@ public sealed record KernelSpec
     /// <summary>What to do when the kernel dies.</summary>
     public RestartPolicy Restart { get; init; } = RestartPolicy.Default;
 
-    /// <summary><c>tcp</c> (loopback) or <c>ipc</c>.</summary>
-    public string Transport { get; init; } = "tcp";
+    /// <summary><c>ipc</c> (Unix domain sockets in the manager's private run folder; the default
+    /// where the OS has them) or <c>tcp</c> (loopback). Local kernels gain from ipc: no TCP stack,
+    /// and only the user who owns the folder can connect.</summary>
+    public string Transport { get; init; } = OperatingSystem.IsWindows() ? "tcp" : "ipc";
 }

@@ -93,10 +93,26 @@ internal sealed class KernelServer : IDisposable
     /// <summary>Binds the three ports on the OS-chosen addresses and returns them.</summary>
     public (string Health, string Submit, string Get) Bind()
     {
-        string Endpoint(string port) => _info.Transport == "ipc"
-            ? $"ipc://{Path.Combine(_info.IpcDir ?? Path.GetTempPath(), $"mesh-{_info.KernelId}-{Environment.ProcessId}-{port}")}"
-            : $"tcp://{_info.Ip}:*";
+        string Endpoint(string port) => _info.Transport == "ipc" ? IpcEndpoint(_info.IpcDir ?? Path.GetTempPath(), _info.KernelId, port) : $"tcp://{_info.Ip}:*";
         return (_health.Bind(Endpoint("health")), _submit.Bind(Endpoint("submit")), _get.Bind(Endpoint("get")));
+    }
+
+    /// <summary>Longest Unix socket path the OS accepts (sun_path holds 108 bytes with the terminator).</summary>
+    internal const int MaxIpcPathBytes = 107;
+
+    /// <summary>
+    /// An ipc endpoint inside <paramref name="dir"/>. The file name keeps at most 24 characters of
+    /// the kernel id (ids are free text, socket paths are short) and adds the pid so two kernels
+    /// with the same id never collide; a path too long for a Unix socket is refused by name.
+    /// </summary>
+    internal static string IpcEndpoint(string dir, string kernelId, string port)
+    {
+        var id = new string(kernelId.Take(24).Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_').ToArray());
+        string path = Path.Combine(dir, $"mesh-{id}-{Environment.ProcessId}-{port}");
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(path);
+        if (bytes > MaxIpcPathBytes)
+            throw new InvalidOperationException($"the ipc socket path '{path}' is {bytes} bytes, longer than the {MaxIpcPathBytes} a Unix socket allows; give the kernel a shorter ipc_dir in its connection file");
+        return $"ipc://{path}";
     }
 
     public Dictionary<string, object?> KernelInfo() => new()

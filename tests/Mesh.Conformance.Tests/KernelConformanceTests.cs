@@ -17,6 +17,25 @@ public abstract class KernelConformanceTests<TFixture>(TFixture fixture) : IClas
     protected bool Serves(params string[] endpoints) => endpoints.All(fixture.Endpoints.Contains);
 
     [Fact]
+    public async Task Kernels_serve_over_ipc_by_default_and_over_tcp_when_asked()
+    {
+        if (!Serves("add")) return;
+        // The fixture's kernels use the manager's default: Unix sockets in its private run folder.
+        Assert.StartsWith("ipc://", fixture.Concurrent.ConnectionInfo.Submit);
+        // tcp still works (remote clients, containers); a kernel id longer than a socket name can
+        // hold must not matter for ipc (kernels shorten it in the file name).
+        await using var manager = new Mesh.Client.Managing.KernelManager();
+        var kernels = await manager.StartAllAsync(
+        [
+            fixture.CreateSpec("transport-tcp", 1) with { Transport = "tcp" },
+            fixture.CreateSpec("transport-ipc-" + new string('k', 90), 1) with { Transport = "ipc" },
+        ]);
+        Assert.StartsWith("tcp://127.0.0.1:", kernels[0].ConnectionInfo.Submit);
+        Assert.StartsWith("ipc://", kernels[1].ConnectionInfo.Health);
+        foreach (var k in kernels) Assert.Equal(5.0, await k.Client.CallAsync<double>("add", 2.0, 3.0));
+    }
+
+    [Fact]
     public async Task Calls_are_answered_with_the_result_in_one_message()
     {
         if (!Serves("add")) return;

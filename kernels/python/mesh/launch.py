@@ -162,6 +162,9 @@ class KernelProcess:
                 pass
         if self._owns_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.info.ipc_dir and self.info.ipc_dir != self.workdir:
+            # the short folder launch() made because the work folder was too long for socket names
+            shutil.rmtree(self.info.ipc_dir, ignore_errors=True)
 
     def __enter__(self):
         return self
@@ -183,7 +186,14 @@ def _reader(stream, lines, echo):
     stream.close()
 
 
-def launch(target=None, *, argv=None, kernel_id=None, env=None, cwd=None, transport_name="tcp",
+# Unix sockets where the OS has them: no TCP stack between local processes, and only the owner
+# of the (0700) folder can connect. A socket path holds at most 107 bytes and kernels name their
+# files with up to ~60 characters, so the folder given to them must stay short.
+DEFAULT_TRANSPORT = "tcp" if os.name == "nt" else "ipc"
+MAX_IPC_DIR_LENGTH = 40
+
+
+def launch(target=None, *, argv=None, kernel_id=None, env=None, cwd=None, transport_name=DEFAULT_TRANSPORT,
            heartbeat_ms=1000, max_message_bytes=DEFAULT_MAX_MESSAGE_BYTES, startup_timeout=30.0,
            python=None, workdir=None, echo=None, log_lines=2000):
     """Starts a kernel and waits until it is ready; returns a :class:`KernelProcess`.
@@ -205,10 +215,14 @@ def launch(target=None, *, argv=None, kernel_id=None, env=None, cwd=None, transp
     ctx = zmq.Context.instance()
     reg = transport.make_socket(ctx, zmq.ROUTER)
     proc = None
+    ipc_dir = None
     try:
         registration = transport.bind(reg, "tcp")
         key = secrets.token_hex(32)
-        ipc_dir = workdir if transport_name == "ipc" else None
+        if transport_name not in ("tcp", "ipc"):
+            raise ValueError("unknown transport %r (use 'ipc' or 'tcp')" % (transport_name,))
+        if transport_name == "ipc":
+            ipc_dir = workdir if len(workdir) <= MAX_IPC_DIR_LENGTH else tempfile.mkdtemp(prefix="mesh-ipc-", dir="/tmp")
         info = ConnectionInfo(kernel_id=kernel_id, key=key, registration=registration,
                               transport=transport_name, ipc_dir=ipc_dir, parent_pid=os.getpid(),
                               max_message_bytes=max_message_bytes, heartbeat_ms=heartbeat_ms)
@@ -308,6 +322,8 @@ def launch(target=None, *, argv=None, kernel_id=None, env=None, cwd=None, transp
             proc.wait()
         if owns:
             shutil.rmtree(workdir, ignore_errors=True)
+        if ipc_dir and ipc_dir != workdir:
+            shutil.rmtree(ipc_dir, ignore_errors=True)
         raise
     finally:
         reg.close(0)

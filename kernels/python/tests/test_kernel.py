@@ -380,10 +380,34 @@ def test_launcher_connection_files(conformance_kernel):
         assert c.health()["kernel_id"] == "py-conformance"
 
 
-def test_ipc_transport():
-    with mesh.launch(CONFORMANCE_KERNEL, transport_name="ipc") as k, k.client() as c:
-        assert k.info.submit.startswith("ipc://")
+def test_ipc_is_the_default_transport_and_tcp_still_works():
+    with mesh.launch(CONFORMANCE_KERNEL) as k, k.client() as c:
+        assert k.info.submit.startswith("ipc://" + k.workdir + "/")
         assert c.call("concat", "i", "pc") == "ipc"
+    with mesh.launch(CONFORMANCE_KERNEL, transport_name="tcp") as k, k.client() as c:
+        assert k.info.submit.startswith("tcp://127.0.0.1:")
+        assert c.call("concat", "t", "cp") == "tcp"
+
+
+def test_a_work_folder_too_long_for_socket_names_gets_a_short_ipc_folder(tmp_path):
+    workdir = tmp_path / ("w" * 100)
+    workdir.mkdir()
+    k = mesh.launch(CONFORMANCE_KERNEL, workdir=str(workdir), kernel_id="k" * 80)
+    try:
+        ipc_dir = k.info.ipc_dir
+        assert ipc_dir != str(workdir) and len(ipc_dir) <= 40
+        assert k.info.health.startswith("ipc://" + ipc_dir + "/")
+        with k.client() as c:
+            assert c.call("add", 2, 3) == 5.0
+    finally:
+        k.shutdown(grace=0.5, timeout=3.0)
+    assert not os.path.exists(ipc_dir)
+    assert workdir.exists()  # the caller's folder is the caller's
+
+
+def test_an_unknown_transport_is_refused_by_name():
+    with pytest.raises(ValueError, match="unknown transport 'udp'"):
+        mesh.launch(CONFORMANCE_KERNEL, transport_name="udp")
 
 
 # ------------------------------------------------------------------ call-style submit (6.2)

@@ -194,6 +194,13 @@ public ref struct MessagePackReader
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
+    /// <summary>Decodes UTF-8 strictly (invalid sequences are an error, not replaced).</summary>
+    public static bool TryDecodeUtf8(ReadOnlySpan<byte> bytes, out string value)
+    {
+        try { value = StrictUtf8.GetString(bytes); return true; }
+        catch (DecoderFallbackException) { value = ""; return false; }
+    }
+
     /// <summary>Reads bin and returns its bytes (a slice of the input, not a copy).</summary>
     public ReadOnlySpan<byte> ReadBinary()
     {

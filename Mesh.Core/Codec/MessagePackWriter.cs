@@ -72,6 +72,18 @@ public ref struct MessagePackWriter
     public void Write(string? value)
     {
         if (value is null) { WriteNil(); return; }
+        if (value.Length <= 31)
+        {
+            // Most strings on the wire (map keys, ids, type names) are short ASCII: narrow them
+            // straight after a fixstr header, one pass, no scratch copy.
+            var fix = _output.GetSpan(1 + value.Length);
+            if (Ascii.FromUtf16(value, fix[1..], out int ascii) == OperationStatus.Done)
+            {
+                fix[0] = (byte)(0xa0 | ascii);
+                _output.Advance(1 + ascii);
+                return;
+            }
+        }
         int max = Encoding.UTF8.GetMaxByteCount(value.Length);
         if (max <= 256)
         {

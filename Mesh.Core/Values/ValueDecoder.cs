@@ -46,27 +46,34 @@ public static class ValueDecoder
     {
         int n = r.ReadMapHeader();
         r.Enter();
+        // Maps with string keys (every message's content) go straight into the dictionary, their
+        // keys from a cache of recently seen ones; another key type sends the map the general way.
+        var map = new Dictionary<string, object?>(n, StringComparer.Ordinal);
+        int i = 0;
+        for (; i < n && r.PeekType() == MessagePackType.String; i++)
+        {
+            string key = MapKeys.Read(ref r);
+            if (!map.TryAdd(key, Read(ref r, buffers))) throw new MessagePackFormatException($"duplicate map key '{key}'", r.Position);
+        }
+        if (i == n)
+        {
+            r.Leave();
+            return map;
+        }
         var keys = new object?[n];
         var values = new object?[n];
-        bool allStrings = true;
-        for (int i = 0; i < n; i++)
+        int j = 0;
+        foreach (var (k, v) in map) { keys[j] = k; values[j] = v; j++; }
+        for (; i < n; i++)
         {
             keys[i] = Read(ref r, buffers);
             values[i] = Read(ref r, buffers);
-            allStrings &= keys[i] is string;
         }
         r.Leave();
-        if (allStrings)
-        {
-            var map = new Dictionary<string, object?>(n, StringComparer.Ordinal);
-            for (int i = 0; i < n; i++)
-                if (!map.TryAdd((string)keys[i]!, values[i])) throw new MessagePackFormatException($"duplicate map key '{keys[i]}'", r.Position);
-            return map;
-        }
         if (keys.Any(k => k is null))
             return new MessagePackMap(keys.Zip(values, (k, v) => new KeyValuePair<object?, object?>(k, v)).ToArray());
         var general = new Dictionary<object, object?>(n);
-        for (int i = 0; i < n; i++)
+        for (i = 0; i < n; i++)
         {
             var key = keys[i]!;
             if (!general.TryAdd(key, values[i])) throw new MessagePackFormatException($"duplicate map key '{key}'", r.Position);
@@ -208,4 +215,39 @@ public static class ValueDecoder
         r.EnsureEnd();
         return v;
     }
+}
+
+/// <summary>
+/// Map keys decoded once: a small direct-mapped cache from a key's UTF-8 bytes to its string, so
+/// the same few keys in every message ("task_id", "endpoint", ...) are not allocated again each
+/// time. Entries are immutable and replaced whole, so concurrent readers need no lock.
+/// </summary>
+internal static class MapKeys
+{
+    private const int Slots = 256, MaxCachedBytes = 32;
+    private sealed record Entry(byte[] Utf8, string Value);
+    private static readonly Entry?[] Cache = new Entry?[Slots];
+
+    public static string Read(ref MessagePackReader r)
+    {
+        int start = r.Position;
+        var bytes = r.ReadStringBytes();
+        if (bytes.Length > MaxCachedBytes) return Decode(start, bytes);
+        int slot = (int)((uint)HashCode(bytes) % Slots);
+        var entry = Volatile.Read(ref Cache[slot]);
+        if (entry is not null && bytes.SequenceEqual(entry.Utf8)) return entry.Value;
+        string value = Decode(start, bytes);
+        Volatile.Write(ref Cache[slot], new Entry(bytes.ToArray(), value));
+        return value;
+    }
+
+    private static int HashCode(ReadOnlySpan<byte> bytes)
+    {
+        var h = new System.HashCode();
+        h.AddBytes(bytes);
+        return h.ToHashCode();
+    }
+
+    private static string Decode(int start, ReadOnlySpan<byte> bytes) =>
+        MessagePackReader.TryDecodeUtf8(bytes, out var s) ? s : throw new MessagePackFormatException("string is not valid UTF-8", start);
 }

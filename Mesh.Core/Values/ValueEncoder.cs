@@ -41,6 +41,20 @@ public static class ValueEncoder
         {
             case null: w.WriteNil(); return;
             case string s: w.Write(s); return;
+            case Dictionary<string, object?> map:
+                // The shape of every message's content: its own struct enumerator, keys written as
+                // strings, no DictionaryEntry boxing (the IDictionary case below).
+                w.WriteMapHeader(map.Count);
+                foreach (var (k, v) in map)
+                {
+                    w.Write(k);
+                    Write(ref w, v, buffers, depth + 1);
+                }
+                return;
+            case object?[] items:
+                w.WriteArrayHeader(items.Length);
+                foreach (var item in items) Write(ref w, item, buffers, depth + 1);
+                return;
             case bool b: w.Write(b); return;
             case double d: w.Write(d); return;
             case int i: w.Write((long)i); return;

@@ -48,7 +48,7 @@ internal static class Child
     public const int MissingPackage = 3;
 
     public readonly record struct Result(string Case, long Payload, int Iterations, double P50, double P99, double CallsPerS,
-        string? Version, string? Section, string? Note);
+        string? Version, string? Section, string? Note, string Transport);
 
     public static Result ParseResult(string line)
     {
@@ -60,7 +60,8 @@ internal static class Child
             e.GetProperty("p50_us").GetDouble(), e.GetProperty("p99_us").GetDouble(), e.GetProperty("calls_per_s").GetDouble(),
             e.TryGetProperty("version", out var v) ? v.GetString() : null,
             e.TryGetProperty("section", out var s) ? s.GetString() : null,
-            e.TryGetProperty("note", out var n) ? n.GetString() : null);
+            e.TryGetProperty("note", out var n) ? n.GetString() : null,
+            e.TryGetProperty("transport", out var t) ? t.GetString()! : "tcp");
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ internal static class Floor
         await Child.RunAsync(binary, args, plan, line =>
         {
             var r = Child.ParseResult(line);
-            rows.Add(new Row(Section.Call, label, "C", "C", r.Payload, r.Iterations, r.P50, r.P99, r.CallsPerS, r.Note ?? ""));
+            rows.Add(new Row(Section.Call, label, "C", "C", r.Payload, r.Iterations, r.P50, r.P99, r.CallsPerS, r.Note ?? "", transport));
         });
         return rows;
     }

@@ -56,10 +56,11 @@ internal static class MeshCalls
             await client.CallAsync("echo", small);
             if (kind.InlineEcho is { } name) await client.CallAsync(name, small);
         }, kernelPid);
-        await EchoRowsAsync(client, "echo", $"Mesh .NET→{kind.Label} call", kind, kernelPid, Plan.Sizes, plan, rows);
+        string transport = kernel.ConnectionInfo.Transport;
+        await EchoRowsAsync(client, "echo", $"Mesh .NET→{kind.Label} call", kind, kernelPid, transport, Plan.Sizes, plan, rows);
         // Kernels that can run a handler on their I/O thread (MapInline): the same echo without the worker hop.
         if (kind.InlineEcho is { } inline)
-            await EchoRowsAsync(client, inline, $"Mesh .NET→{kind.Label} call, inline endpoint", kind, kernelPid, Plan.Sizes.Where(s => s <= 64 * 1024), plan, rows);
+            await EchoRowsAsync(client, inline, $"Mesh .NET→{kind.Label} call, inline endpoint", kind, kernelPid, transport, Plan.Sizes.Where(s => s <= 64 * 1024), plan, rows);
 
         int calls = plan.PipelinedCalls, window = plan.Window;
         var sw = Stopwatch.StartNew();
@@ -78,7 +79,30 @@ internal static class MeshCalls
         return rows;
     }
 
-    static async Task EchoRowsAsync(Client.Client client, string endpoint, string name, KernelKind kind, int[] kernelPid, IEnumerable<int> sizes, Plan plan, List<Row> rows)
+    /// <summary>
+    /// The 1 B calls again with the kernel on TCP loopback instead of the default Unix sockets:
+    /// what the transport alone is worth, and the figure to hold against the peers' TCP rows.
+    /// </summary>
+    public static async Task<List<Row>> MeasureSmallOverTcpAsync(KernelKind kind, Plan plan)
+    {
+        await using var manager = new KernelManager();
+        var kernel = await manager.StartAsync(kind.Spec("bench-tcp") with { Transport = "tcp" });
+        var client = kernel.Client;
+        int[] kernelPid = kernel.ConnectionInfo.Pid is { } pid ? [pid] : [];
+        var rows = new List<Row>();
+        var small = Arguments.Of(new byte[1]);
+        await plan.SettleJitAsync(async () =>
+        {
+            await client.CallAsync("echo", small);
+            if (kind.InlineEcho is { } name) await client.CallAsync(name, small);
+        }, kernelPid);
+        await EchoRowsAsync(client, "echo", $"Mesh .NET→{kind.Label} call, tcp", kind, kernelPid, "tcp", [1], plan, rows);
+        if (kind.InlineEcho is { } inline)
+            await EchoRowsAsync(client, inline, $"Mesh .NET→{kind.Label} call, inline endpoint, tcp", kind, kernelPid, "tcp", [1], plan, rows);
+        return rows;
+    }
+
+    static async Task EchoRowsAsync(Client.Client client, string endpoint, string name, KernelKind kind, int[] kernelPid, string transport, IEnumerable<int> sizes, Plan plan, List<Row> rows)
     {
         foreach (var size in sizes)
         {
@@ -100,7 +124,7 @@ internal static class MeshCalls
                 CheckEcho(payload, back);
             }
             var s = Stats.Of(times, Stopwatch.GetElapsedTime(start).TotalSeconds);
-            rows.Add(new Row(Section.Call, name, ".NET", kind.Label, size, n, s.P50, s.P99, s.CallsPerS));
+            rows.Add(new Row(Section.Call, name, ".NET", kind.Label, size, n, s.P50, s.P99, s.CallsPerS, Transport: transport));
         }
     }
 

@@ -66,6 +66,7 @@ var cases = new List<(string Id, string Name, int Rows, Func<Task<List<Row>>> Ru
     ("floor-spin", "libzmq REQ/REP, C, tcp, client spins for its reply", 5, () => Floor.MeasureCAsync(floorBin, "tcp", plan, spin: true)),
     ("floor-dotnet", "libzmq REQ/REP through Mesh.Transport (.NET)", 5, () => Floor.MeasureDotNetAsync(plan)),
     ("mesh-dotnet", "Mesh .NET client → .NET kernel (worker and inline endpoints)", 9, () => MeshCalls.MeasureAsync(dotnet, plan)),
+    ("mesh-dotnet-tcp", "Mesh .NET client → .NET kernel over TCP loopback (1 B)", 2, () => MeshCalls.MeasureSmallOverTcpAsync(dotnet, plan)),
     ("mesh-python", "Mesh .NET client → Python kernel (worker and inline endpoints)", 9, () => MeshCalls.MeasureAsync(python, plan)),
     ("mesh-c", "Mesh .NET client → C kernel", 6, () => MeshCalls.MeasureAsync(c, plan)),
     ("py-mesh-dotnet", "Mesh Python client → .NET kernel", 6, () => PythonPeers.MeshClientAsync(dotnet.Label, dotnet.Argv, proxy: true, profile: false, plan)),
@@ -92,7 +93,7 @@ if (only is not null) cases = cases.Where(k => only.Contains(k.Id)).ToList();
 
 // The round-trip cases run Plan.Rounds times, in turn, and each of their rows reports the median
 // of its rounds; the others (slow peers, start-up, solves, profiles) run once.
-var repeated = new HashSet<string> { "floor-tcp", "floor-ipc", "floor-spin", "floor-dotnet", "mesh-dotnet", "mesh-python", "mesh-c",
+var repeated = new HashSet<string> { "floor-tcp", "floor-ipc", "floor-spin", "floor-dotnet", "mesh-dotnet", "mesh-dotnet-tcp", "mesh-python", "mesh-c",
     "py-mesh-dotnet", "py-mesh-python", "py-mesh-c", "proxy-dotnet", "proxy-python", "pyzmq", "rpyc", "aspnet" };
 var measured = new Dictionary<string, List<List<Row>>>();
 var failures = new List<string>();
@@ -136,7 +137,9 @@ string loadAfter = Machine.LoadAverage();
 string table = rows.Count > 0 ? Report.Table(rows) : "(no rows)\n";
 Console.WriteLine(table);
 if (plan.Rounds > 1) Console.WriteLine($"round trips (calls, payloads, proxies, pipelined): the median of {plan.Rounds} rounds run in turn; n is per round.");
-Console.WriteLine($"p50/floor: p50 divided by the p50 of '{Report.FloorCase}' at the same payload (1 B for calls without one).");
+Console.WriteLine($"p50/floor: p50 divided by the p50 of the C floor over the row's transport at the same payload (1 B for calls without one):");
+Console.WriteLine($"  '{Report.FloorCase("ipc")}' for Mesh rows (kernels on the manager's default transport, Unix sockets) unless they say tcp,");
+Console.WriteLine($"  '{Report.FloorCase("tcp")}' for the peers (TCP loopback, their default).");
 Console.WriteLine($"measured in {elapsed.TotalSeconds:0} s; load average before {loadBefore}, after {loadAfter}");
 
 // A smoke run writes its files too (so the writers are checked), to a directory it removes again.

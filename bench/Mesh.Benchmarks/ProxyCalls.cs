@@ -49,9 +49,10 @@ internal static class ProxyCalls
         var proxy = Stats.Of(proxyTimes, seconds * (1 - taskShare));
         return
         [
-            new Row(Section.Call, $"Mesh .NET→{kind.Label} add call (interleaved with proxy)", ".NET", kind.Label, 0, n, task.P50, task.P99, task.CallsPerS),
+            new Row(Section.Call, $"Mesh .NET→{kind.Label} add call (interleaved with proxy)", ".NET", kind.Label, 0, n, task.P50, task.P99, task.CallsPerS,
+                Transport: kernel.ConnectionInfo.Transport),
             new Row(Section.Call, $"Mesh .NET→{kind.Label} proxy call", ".NET", kind.Label, 0, n, proxy.P50, proxy.P99, proxy.CallsPerS,
-                $"counter.add(1); p50 ratio to the interleaved add call {proxy.P50 / task.P50:0.00}x"),
+                $"counter.add(1); p50 ratio to the interleaved add call {proxy.P50 / task.P50:0.00}x", kernel.ConnectionInfo.Transport),
         ];
     }
 }

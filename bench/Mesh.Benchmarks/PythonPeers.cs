@@ -23,7 +23,7 @@ internal static class PythonPeers
                 : r.Case.Contains("start-to-ready", StringComparison.Ordinal) ? Section.Startup : Section.Call;
             rows.Add(new Row(section, r.Case, "Python", server,
                 r.Payload, r.Iterations, r.P50, r.P99, r.CallsPerS,
-                string.Join("; ", new[] { r.Version is null ? null : $"version {r.Version}", r.Note }.Where(x => x is not null))));
+                string.Join("; ", new[] { r.Version is null ? null : $"version {r.Version}", r.Note }.Where(x => x is not null)), r.Transport));
         });
         return rows;
     }

@@ -9,10 +9,12 @@ internal enum Section { Call, Pipelined, Startup, Energy, Profile }
 /// <summary>
 /// One measured case at one payload size. Times are microseconds; <see cref="Payload"/> is 0 for
 /// calls without a payload (small calls: proxy and actor calls, Jupyter requests), which are
-/// compared with the 1 B floor.
+/// compared with the 1 B floor. <see cref="Transport"/> is what the bytes travelled over (Mesh
+/// kernels: the manager's default, ipc; the peers: TCP loopback, their default); a row's ratio is
+/// to the floor over the same transport.
 /// </summary>
 internal sealed record Row(Section Section, string Case, string Client, string Server, long Payload, int Iterations,
-    double P50Us, double P99Us, double CallsPerS, string Note = "")
+    double P50Us, double P99Us, double CallsPerS, string Note = "", string Transport = "tcp")
 {
     /// <summary>Payload bytes carried each way per second, for payload cases.</summary>
     public double? MBPerS => Payload >= 1024 ? Payload * CallsPerS / 1e6 : null;
@@ -32,14 +34,16 @@ internal readonly record struct Stats(double P50, double P99, double CallsPerS)
 /// <summary>The table, the CSV and the ratio to the floor.</summary>
 internal static class Report
 {
-    public const string FloorCase = "libzmq REQ/REP floor (C, tcp)";
+    /// <summary>The C floor's case name over a transport (tcp or ipc).</summary>
+    public static string FloorCase(string transport) => $"libzmq REQ/REP floor (C, {transport})";
 
-    /// <summary>The floor's p50 at a row's payload (1 B for rows without a payload).</summary>
+    /// <summary>The p50 of the floor over the row's transport at the row's payload (1 B for rows without a payload).</summary>
     public static double? FloorP50(IReadOnlyList<Row> rows, Row row)
     {
         if (row.Section != Section.Call) return null;
         long size = row.Payload == 0 ? 1 : row.Payload;
-        return rows.FirstOrDefault(r => r.Case == FloorCase && r.Payload == size)?.P50Us;
+        string floor = FloorCase(row.Transport);
+        return rows.FirstOrDefault(r => r.Case == floor && r.Payload == size)?.P50Us;
     }
 
     public static double? Ratio(IReadOnlyList<Row> rows, Row row) => FloorP50(rows, row) is { } f ? row.P50Us / f : null;
@@ -104,6 +108,9 @@ internal static class Report
     public static string Markdown(IReadOnlyList<Row> rows)
     {
         var sb = new StringBuilder();
+        sb.AppendLine("p50 / floor: the p50 divided by the C libzmq floor's over the same transport at the same payload: Mesh rows " +
+            "against the ipc floor (kernels on the manager's default transport, Unix sockets) unless their name says tcp; the peers, on " +
+            "TCP loopback (their default), against the tcp floor.").AppendLine();
         foreach (var (heading, group) in Groups(rows))
         {
             if (group.Count == 0) continue;
@@ -127,12 +134,12 @@ internal static class Report
     public static string Csv(IReadOnlyList<Row> rows, DateTime runUtc)
     {
         var inv = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder("run_utc,section,case,client,server,payload_bytes,iterations,p50_us,p99_us,calls_per_s,mb_per_s,p50_ratio_to_floor,note\n");
+        var sb = new StringBuilder("run_utc,section,case,client,server,payload_bytes,iterations,p50_us,p99_us,calls_per_s,mb_per_s,p50_ratio_to_floor,note,transport\n");
         foreach (var r in rows)
         {
             sb.Append(inv, $"{runUtc:yyyy-MM-ddTHH:mm:ssZ},{r.Section},{Quote(r.Case)},{Quote(r.Client)},{Quote(r.Server)},{r.Payload},{r.Iterations},");
             sb.Append(inv, $"{r.P50Us:0.###},{r.P99Us:0.###},{r.CallsPerS:0.###},{(r.MBPerS is { } m ? m.ToString("0.###", inv) : "")},");
-            sb.Append(inv, $"{(Ratio(rows, r) is { } x ? x.ToString("0.###", inv) : "")},{Quote(r.Note)}\n");
+            sb.Append(inv, $"{(Ratio(rows, r) is { } x ? x.ToString("0.###", inv) : "")},{Quote(r.Note)},{r.Transport}\n");
         }
         return sb.ToString();
     }
@@ -146,7 +153,7 @@ internal static class Report
         {
             if (f.Count < 13) continue;
             rows.Add(new Row(Enum.Parse<Section>(f[1]), f[2], f[3], f[4], long.Parse(f[5], inv), int.Parse(f[6], inv),
-                double.Parse(f[7], inv), double.Parse(f[8], inv), double.Parse(f[9], inv), f[12]));
+                double.Parse(f[7], inv), double.Parse(f[8], inv), double.Parse(f[9], inv), f[12], f.Count > 13 ? f[13] : "tcp"));
         }
         return rows;
     }

@@ -98,11 +98,13 @@ def main():
             def call():
                 benchlib.check_echo(value, client.call("echo", value))
 
-            benchlib.report("Mesh Python→%s call" % a.label, size, n, *benchlib.time_calls(call, n, server_pid=k.pid))
+            benchlib.report("Mesh Python→%s call" % a.label, size, n, *benchlib.time_calls(call, n, server_pid=k.pid),
+                            transport=k.info.transport)
         if a.proxy:
             counter = client.root("Counter")(0)
             benchlib.report("Mesh Python→%s proxy call" % a.label, 0, a.calls,
-                            *benchlib.time_calls(lambda: counter.add(1), a.calls, server_pid=k.pid))
+                            *benchlib.time_calls(lambda: counter.add(1), a.calls, server_pid=k.pid),
+                            transport=k.info.transport)
             counter.release()
         if a.profile:
             profile(client, a.label, a.calls, k.pid)

@@ -12,7 +12,7 @@ internal static unsafe partial class ZmqNative
     public const int ZMQ_POLLIN = 1, ZMQ_POLLOUT = 2;
     public const int ZMQ_IDENTITY = 5, ZMQ_LINGER = 17, ZMQ_SNDHWM = 23, ZMQ_RCVHWM = 24,
         ZMQ_MAXMSGSIZE = 22, ZMQ_LAST_ENDPOINT = 32, ZMQ_ROUTER_MANDATORY = 33, ZMQ_RCVMORE = 13,
-        ZMQ_IMMEDIATE = 39, ZMQ_SNDTIMEO = 28, ZMQ_RCVTIMEO = 27, ZMQ_FD = 14;
+        ZMQ_IMMEDIATE = 39, ZMQ_SNDTIMEO = 28, ZMQ_RCVTIMEO = 27, ZMQ_FD = 14, ZMQ_EVENTS = 15;
     public const int ZMQ_IO_THREADS = 1, ZMQ_BLOCKY = 70;
     public const int EINTR = 4, EAGAIN = 11, ETERM = 156384765, EHOSTUNREACH = 113;
 

@@ -62,6 +62,22 @@ public sealed unsafe class ZmqSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// True if a message can be received now (<c>ZMQ_EVENTS</c> has <c>ZMQ_POLLIN</c>). Asking
+    /// lets libzmq process the socket's pending commands, which may consume a <see cref="NotificationFd"/>
+    /// signal: whoever asks must act on a true answer.
+    /// </summary>
+    internal bool HasInput
+    {
+        get
+        {
+            int events;
+            nuint size = sizeof(int);
+            if (ZmqNative.zmq_getsockopt(Handle, ZmqNative.ZMQ_EVENTS, &events, &size) != 0) throw ZmqException.Last("zmq_getsockopt(ZMQ_EVENTS)");
+            return (events & ZmqNative.ZMQ_POLLIN) != 0;
+        }
+    }
+
     /// <summary>Sets the maximum inbound message size; larger messages are dropped by libzmq.</summary>
     public long MaxMessageSize { set => SetOption(ZmqNative.ZMQ_MAXMSGSIZE, value); }
 

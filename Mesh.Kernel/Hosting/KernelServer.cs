@@ -39,7 +39,12 @@ internal sealed class KernelServer : IDisposable
     private readonly DateTime _startedAt = DateTime.UtcNow;
     private HealthResponder? _healthResponder;
     private Thread? _ioThread;
-    private SocketPoller? _poller; // I/O thread only
+    private SocketPoller? _poller;
+    // Guards the sockets and the task tables. The I/O thread holds it for each turn and lets go
+    // only while it sleeps in poll(2); a worker that finds it free answers its own task (see
+    // AnswerFromWorker), so a short task costs no wake-up of the I/O thread.
+    private readonly object _ioLock = new();
+    private bool _ioClosed; // under _ioLock
     private long _sequence;
     private int _running, _completed, _retainedCount;
     private long _rejected;
@@ -175,6 +180,8 @@ internal sealed class KernelServer : IDisposable
             {
                 // Not while a worker has a task: the spin would compete with the handler (and with
                 // libzmq's threads) for the cores, and the outcome wakes this thread anyway.
+                // The poller only looks at descriptors and flags (no socket calls), so it runs
+                // without the lock; a worker answering meanwhile wakes it if it must (AnswerFromWorker).
                 if (spinTicks > 0 && Stopwatch.GetTimestamp() < spinUntil && Volatile.Read(ref _running) == 0 && _queue.Count == 0)
                 {
                     // Recently busy: look without sleeping (the next request usually follows within
@@ -187,15 +194,18 @@ internal sealed class KernelServer : IDisposable
                     }
                 }
                 else poller.Wait(50);
-                bool active = poller.IsPending(0) || poller.IsPending(1) || poller.IsFdReadable(0) || !_outbox.IsEmpty;
-                if (poller.IsPending(0)) Drain(poller, 0, _submit, HandleSubmitPort);
-                if (poller.IsPending(1)) Drain(poller, 1, _get, HandleGetPort);
-                // Workers' outcomes: run them every turn, so a busy socket cannot starve them.
-                if (poller.IsFdReadable(0)) _wake.Reset();
-                RunOutbox();
-                if (active) spinUntil = Stopwatch.GetTimestamp() + spinTicks;
-                var now = DateTime.UtcNow;
-                if (now >= nextSweep) { Sweep(now); nextSweep = now.AddMilliseconds(50); }
+                lock (_ioLock)
+                {
+                    bool active = poller.IsPending(0) || poller.IsPending(1) || poller.IsFdReadable(0) || !_outbox.IsEmpty;
+                    if (poller.IsPending(0)) Drain(poller, 0, _submit, HandleSubmitPort);
+                    if (poller.IsPending(1)) Drain(poller, 1, _get, HandleGetPort);
+                    // Workers' outcomes: run them every turn, so a busy socket cannot starve them.
+                    if (poller.IsFdReadable(0)) _wake.Reset();
+                    RunOutbox();
+                    if (active) spinUntil = Stopwatch.GetTimestamp() + spinTicks;
+                    var now = DateTime.UtcNow;
+                    if (now >= nextSweep) { Sweep(now); nextSweep = now.AddMilliseconds(50); }
+                }
             }
             catch (Exception e)
             {
@@ -203,10 +213,53 @@ internal sealed class KernelServer : IDisposable
                 _logger.LogError(e, "kernel I/O loop error");
             }
         }
-        RunOutbox();
-        _submit.Dispose();
-        _get.Dispose();
+        lock (_ioLock)
+        {
+            RunOutbox();
+            _ioClosed = true;
+            _submit.Dispose();
+            _get.Dispose();
+        }
         _wake.Dispose();
+    }
+
+    /// <summary>
+    /// Records a worker's outcome and sends its answer from the worker's own thread when the I/O
+    /// thread is not using the sockets (it holds the lock for each turn and lets go only while it
+    /// sleeps), else hands it to the I/O thread as before. Answering here saves waking the I/O
+    /// thread only to send, one thread wake-up per call.
+    /// </summary>
+    private void AnswerFromWorker(KernelTask task, TaskState state, object? result, RemoteError? error)
+    {
+        if (!Monitor.TryEnter(_ioLock))
+        {
+            Post(() => Finish(task, state, result, error));
+            return;
+        }
+        try
+        {
+            if (_ioClosed) return;
+            RunOutbox(); // what was posted before (this task's progress) leaves first
+            Finish(task, state, result, error);
+            // Sending let libzmq process the sockets' commands, which may have taken the signal
+            // of a request that arrived meanwhile: the sleeping I/O thread would not see it. Ask
+            // each socket used; wake the I/O thread only if one holds input.
+            var poller = _poller!;
+            for (int i = 0; i < 2; i++)
+            {
+                if (!poller.IsPending(i)) continue;
+                if ((i == 0 ? _submit : _get).HasInput) { _wake.Set(); break; }
+                poller.MarkDrained(i);
+            }
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "error answering task {TaskId} from its worker", task.TaskId);
+        }
+        finally
+        {
+            Monitor.Exit(_ioLock);
+        }
     }
 
     private void RunOutbox()
@@ -643,7 +696,7 @@ internal sealed class KernelServer : IDisposable
             var run = RunAsync(task);
             var (state, result, error) = run.IsCompleted ? run.Result : run.GetAwaiter().GetResult();
             Interlocked.Decrement(ref _running);
-            Post(() => Finish(task, state, result, error));
+            AnswerFromWorker(task, state, result, error);
         }
     }
 

@@ -597,8 +597,13 @@ typedef struct kernel {
     void *zctx, *s_submit, *s_get, *s_health;
     char addr_health[256], addr_submit[256], addr_get[256];
     int wake_rd, wake_wr;
-    /* I/O thread only: the socket may hold unread messages (see the I/O loop in mesh_kernel_run) */
+    /* the socket may hold unread messages (see the I/O loop in mesh_kernel_run); under io_lock */
     bool pending_submit, pending_get;
+    /* The sockets and what only the I/O side touches (waiters, pending flags, the event queue's
+     * processing). The I/O thread holds it for each turn and lets go only while it sleeps in
+     * poll(2) or yields; a worker that finds it free sends its task's answer itself
+     * (answer_from_worker). Taken before lock, never the other way round. */
+    pthread_mutex_t io_lock;
     pthread_mutex_t lock;
     task *buckets[NBUCKETS];
     lane_state *lanes;
@@ -1125,6 +1130,38 @@ static bool lane_remove(lane_state *l, task *t)
     return false;
 }
 
+static void process_events(kernel *k);
+
+/* A worker's task has ended and its event is queued. Sending the answer from here, when the I/O
+ * thread is not using the sockets, saves waking it only to send: a thread wake-up per call. A
+ * send lets libzmq process the socket's commands, which may consume the ZMQ_FD signal of a
+ * request that arrived meanwhile, so each socket sent on is asked for input (ZMQ_EVENTS) and the
+ * I/O thread is woken only if there is some. Called without any lock held. */
+static void answer_from_worker(kernel *k)
+{
+    if (pthread_mutex_trylock(&k->io_lock) != 0) {
+        wake(k->wake_wr); /* busy: it finds the event at its next look */
+        return;
+    }
+    process_events(k);
+    bool input = false;
+    void *socks[2] = {k->s_submit, k->s_get};
+    bool *pending[2] = {&k->pending_submit, &k->pending_get};
+    for (int i = 0; i < 2 && !input; i++) {
+        if (!*pending[i])
+            continue;
+        int events = 0;
+        size_t len = sizeof events;
+        if (zmq_getsockopt(socks[i], ZMQ_EVENTS, &events, &len) != 0 || (events & ZMQ_POLLIN))
+            input = true; /* stays pending: the I/O thread drains it */
+        else
+            *pending[i] = false;
+    }
+    pthread_mutex_unlock(&k->io_lock);
+    if (input)
+        wake(k->wake_wr);
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -1232,13 +1269,19 @@ static void *worker_main(void *arg)
         }
         if (t->state != ST_COMPLETED)
             task_release_refs(k, t);
-        if (e && (e->done = strdup(t->id)) != NULL)
+        bool evented = e && (e->done = strdup(t->id)) != NULL;
+        if (evented)
             push_event(k, e);
         else
             free(e);
-        /* without an event the I/O thread still finds the task at its next sweep */
-        wake(k->wake_wr);
         spin_until = k->idle_spin > 0 ? now_mono() + k->idle_spin : 0;
+        pthread_mutex_unlock(&k->lock);
+        /* without an event the I/O thread still finds the task at its next sweep */
+        if (evented)
+            answer_from_worker(k);
+        else
+            wake(k->wake_wr);
+        pthread_mutex_lock(&k->lock);
     }
     pthread_mutex_unlock(&k->lock);
     if (ldef->thread_exit)
@@ -2382,6 +2425,7 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
     pid_t start_ppid = getppid();
     gethostname(k->hostname, sizeof k->hostname - 1);
     k->start_mono = now_mono();
+    pthread_mutex_init(&k->io_lock, NULL);
     pthread_mutex_init(&k->lock, NULL);
     pthread_mutex_init(&k->gy_lock, NULL);
     atomic_init(&k->queued, 0);
@@ -2487,6 +2531,9 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
     fdlen = sizeof fd_get;
     zmq_getsockopt(k->s_get, ZMQ_FD, &fd_get, &fdlen);
     k->pending_submit = k->pending_get = true; /* nothing is known yet: look */
+    /* Held from here to the end of the process, except while the loop sleeps or yields: after
+     * the loop, workers always hand their events over instead of touching the sockets. */
+    pthread_mutex_lock(&k->io_lock);
     for (;;) {
         bool spinning = spin_until > 0 && now_mono() < spin_until;
         /* wake up often enough to answer get timeouts on time; idle (calls only wait for their
@@ -2499,8 +2546,11 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
         };
         int rc = 0;
         if (!k->pending_submit && !k->pending_get) {
+            pthread_mutex_unlock(&k->io_lock);
             rc = poll(items, 3, (int)ms);
-            if (rc < 0 && errno != EINTR)
+            int poll_errno = errno;
+            pthread_mutex_lock(&k->io_lock);
+            if (rc < 0 && poll_errno != EINTR)
                 break;
         }
         if (g_term_signal) {
@@ -2555,8 +2605,12 @@ int mesh_kernel_run(const mesh_config *cfg, const mesh_dispatch *d, const mesh_k
                 break;
             }
         }
-        if (spinning && rc == 0 && taken == 0)
-            sched_yield(); /* the core may be what the worker or the client needs to answer */
+        if (spinning && rc == 0 && taken == 0) {
+            /* the core may be what the worker or the client needs to answer */
+            pthread_mutex_unlock(&k->io_lock);
+            sched_yield();
+            pthread_mutex_lock(&k->io_lock);
+        }
     }
 
     /* ---- exit: stop new work, let running handlers notice cancellation ---- */

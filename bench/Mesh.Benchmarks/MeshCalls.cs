@@ -79,29 +79,6 @@ internal static class MeshCalls
         return rows;
     }
 
-    /// <summary>
-    /// The 1 B calls again with the kernel on TCP loopback instead of the default Unix sockets:
-    /// what the transport alone is worth, and the figure to hold against the peers' TCP rows.
-    /// </summary>
-    public static async Task<List<Row>> MeasureSmallOverTcpAsync(KernelKind kind, Plan plan)
-    {
-        await using var manager = new KernelManager();
-        var kernel = await manager.StartAsync(kind.Spec("bench-tcp") with { Transport = "tcp" });
-        var client = kernel.Client;
-        int[] kernelPid = kernel.ConnectionInfo.Pid is { } pid ? [pid] : [];
-        var rows = new List<Row>();
-        var small = Arguments.Of(new byte[1]);
-        await plan.SettleJitAsync(async () =>
-        {
-            await client.CallAsync("echo", small);
-            if (kind.InlineEcho is { } name) await client.CallAsync(name, small);
-        }, kernelPid);
-        await EchoRowsAsync(client, "echo", $"Mesh .NET→{kind.Label} call, tcp", kind, kernelPid, "tcp", [1], plan, rows);
-        if (kind.InlineEcho is { } inline)
-            await EchoRowsAsync(client, inline, $"Mesh .NET→{kind.Label} call, inline endpoint, tcp", kind, kernelPid, "tcp", [1], plan, rows);
-        return rows;
-    }
-
     static async Task EchoRowsAsync(Client.Client client, string endpoint, string name, KernelKind kind, int[] kernelPid, string transport, IEnumerable<int> sizes, Plan plan, List<Row> rows)
     {
         foreach (var size in sizes)

@@ -66,7 +66,6 @@ var cases = new List<(string Id, string Name, int Rows, Func<Task<List<Row>>> Ru
     ("floor-spin", "libzmq REQ/REP, C, tcp, client spins for its reply", 5, () => Floor.MeasureCAsync(floorBin, "tcp", plan, spin: true)),
     ("floor-dotnet", "libzmq REQ/REP through Mesh.Transport (.NET)", 5, () => Floor.MeasureDotNetAsync(plan)),
     ("mesh-dotnet", "Mesh .NET client → .NET kernel (worker and inline endpoints)", 9, () => MeshCalls.MeasureAsync(dotnet, plan)),
-    ("mesh-dotnet-tcp", "Mesh .NET client → .NET kernel over TCP loopback (1 B)", 2, () => MeshCalls.MeasureSmallOverTcpAsync(dotnet, plan)),
     ("mesh-python", "Mesh .NET client → Python kernel (worker and inline endpoints)", 9, () => MeshCalls.MeasureAsync(python, plan)),
     ("mesh-c", "Mesh .NET client → C kernel", 6, () => MeshCalls.MeasureAsync(c, plan)),
     ("py-mesh-dotnet", "Mesh Python client → .NET kernel", 6, () => PythonPeers.MeshClientAsync(dotnet.Label, dotnet.Argv, proxy: true, profile: false, plan)),
@@ -79,6 +78,7 @@ var cases = new List<(string Id, string Name, int Rows, Func<Task<List<Row>>> Ru
     ("jupyter", "Jupyter kernel_info, execute, kernel start", 3, () => PythonPeers.RunAsync("jupyter_bench.py", "Python (ipykernel)", plan.PythonArgs(callCost: Cost.Slow), plan)),
     ("dask", "Dask submit().result() and actor call", 6, () => PythonPeers.RunAsync("dask_bench.py", "Python (dask worker)", plan.PythonArgs(Cost.Slow, Cost.Slow), plan)),
     ("aspnet", "ASP.NET Core HTTP/JSON echo", 5, () => WebEchoCalls.MeasureAsync(plan)),
+    ("head-to-head", "ASP.NET Core echo and Mesh .NET→.NET calls (ipc, tcp) in alternating blocks", 5, () => HeadToHead.MeasureAsync(plan)),
     ("start-dotnet", ".NET kernel start-to-ready", 1, async () => [await MeshCalls.StartupAsync(dotnet, plan)]),
     ("start-python", "Python kernel start-to-ready", 1, async () => [await MeshCalls.StartupAsync(python, plan)]),
     ("start-c", "C kernel start-to-ready", 1, async () => [await MeshCalls.StartupAsync(c, plan)]),
@@ -93,7 +93,7 @@ if (only is not null) cases = cases.Where(k => only.Contains(k.Id)).ToList();
 
 // The round-trip cases run Plan.Rounds times, in turn, and each of their rows reports the median
 // of its rounds; the others (slow peers, start-up, solves, profiles) run once.
-var repeated = new HashSet<string> { "floor-tcp", "floor-ipc", "floor-spin", "floor-dotnet", "mesh-dotnet", "mesh-dotnet-tcp", "mesh-python", "mesh-c",
+var repeated = new HashSet<string> { "floor-tcp", "floor-ipc", "floor-spin", "floor-dotnet", "mesh-dotnet", "mesh-python", "mesh-c",
     "py-mesh-dotnet", "py-mesh-python", "py-mesh-c", "proxy-dotnet", "proxy-python", "pyzmq", "rpyc", "aspnet" };
 var measured = new Dictionary<string, List<List<Row>>>();
 var failures = new List<string>();

@@ -179,7 +179,7 @@ internal sealed class KernelServer : IDisposable
             try
             {
                 // Not while a worker has a task: the spin would compete with the handler (and with
-                // libzmq's threads) for the cores, and the outcome wakes this thread anyway.
+                // libzmq's threads) for the cores, and the worker answers the task itself.
                 // The poller only looks at descriptors and flags (no socket calls), so it runs
                 // without the lock; a worker answering meanwhile wakes it if it must (AnswerFromWorker).
                 if (spinTicks > 0 && Stopwatch.GetTimestamp() < spinUntil && Volatile.Read(ref _running) == 0 && _queue.Count == 0)

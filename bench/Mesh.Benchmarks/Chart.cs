@@ -17,8 +17,13 @@ internal static class Chart
     static string F(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
     static string Esc(string s) => WebUtility.HtmlEncode(s);
 
-    static string Color(string name) => name.StartsWith("libzmq", StringComparison.Ordinal) ? "#7f7f7f"
-        : name.StartsWith("Mesh", StringComparison.Ordinal) ? "#1f77b4" : "#ff7f0e";
+    static string Color(string name)
+    {
+        // "head-to-head: Mesh …" is Mesh; "head-to-head: ASP.NET …" a peer.
+        if (name.StartsWith("head-to-head: ", StringComparison.Ordinal)) name = name["head-to-head: ".Length..];
+        return name.StartsWith("libzmq", StringComparison.Ordinal) ? "#7f7f7f"
+            : name.StartsWith("Mesh", StringComparison.Ordinal) ? "#1f77b4" : "#ff7f0e";
+    }
 
     public static string Svg(IReadOnlyList<Row> rows, string title)
     {

@@ -44,18 +44,10 @@ public sealed class KernelManager : IAsyncDisposable
 
     private static string CreateShortIpcDir()
     {
-        for (int attempt = 0; ; attempt++)
-        {
-            string dir = $"/tmp/mesh-ipc-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
-            try
-            {
-                // CreateDirectory succeeds on an existing folder; a fresh random name must not exist yet.
-                if (Directory.Exists(dir)) continue;
-                Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                return dir;
-            }
-            catch (IOException) when (attempt < 8) { }
-        }
+        // Pid and random bytes make the name this manager's alone (at most 30 characters).
+        string dir = $"/tmp/mesh-ipc-{Environment.ProcessId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
+        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return dir;
     }
 
     /// <summary>The kernels started so far.</summary>

@@ -29,7 +29,9 @@ internal sealed class ClientConnection : IDisposable
     private readonly TimeSpan _heartbeatInterval;
     private readonly int _missedHeartbeats;
     private readonly Func<bool> _hasListeners;
-    private ZmqSocket? _health, _submit, _get;
+    // Health keeps libzmq; submit and get are managed ZMTP sockets where they run (MessageSockets).
+    private ZmqSocket? _health;
+    private IMessageSocket? _submit, _get;
     private SocketPoller? _poller;
     private Signer _signer;
     private volatile KernelLostException? _lost;
@@ -223,19 +225,19 @@ internal sealed class ClientConnection : IDisposable
 
     private void OpenSockets(ConnectionInfo info)
     {
-        ZmqSocket Open(string? address, string name)
+        T Open<T>(T s, string? address, string name) where T : IMessageSocket
         {
             if (address is null) throw new MeshException($"connection info for kernel '{info.KernelId}' lacks the {name} address");
-            var s = ZmqContext.Shared.CreateSocket(ZmqSocketType.Dealer);
-            s.SetOption(ZmqNative.ZMQ_IDENTITY, Guid.NewGuid().ToByteArray());
+            s.SetIdentity(Guid.NewGuid().ToByteArray());
             s.HighWaterMark = 0;
             s.MaxMessageSize = info.MaxMessageBytes;
             s.Connect(address);
             return s;
         }
-        _health = Open(info.Health, "health");
-        _submit = Open(info.Submit, "submit");
-        _get = Open(info.Get, "get");
+        _health = Open(ZmqContext.Shared.CreateSocket(ZmqSocketType.Dealer), info.Health, "health");
+        _submit = Open(MessageSockets.Create(ZmqSocketType.Dealer), info.Submit, "submit");
+        _get = Open(MessageSockets.Create(ZmqSocketType.Dealer), info.Get, "get");
+        if (_submit is Mesh.Transport.Zmtp.ZmtpSocket ms && _get is Mesh.Transport.Zmtp.ZmtpSocket mg) ms.Group = mg.Group = [ms, mg];
         _poller = new SocketPoller([_health, _submit, _get], [_wake.FileDescriptor]);
         _lastHealthReply = DateTime.UtcNow;
         _nextHeartbeat = DateTime.UtcNow;
@@ -348,14 +350,14 @@ internal sealed class ClientConnection : IDisposable
         _poller!.MarkPending(socket); // a send may consume the signal of a reply that has arrived
     }
 
-    private ZmqSocket SocketFor(KernelPort port) => port switch
+    private IMessageSocket SocketFor(KernelPort port) => port switch
     {
         KernelPort.Health => _health!,
         KernelPort.Submit => _submit!,
         _ => _get!,
     };
 
-    private ZmqSocket SocketAt(int index) => index switch { 0 => _health!, 1 => _submit!, _ => _get! };
+    private IMessageSocket SocketAt(int index) => index switch { 0 => _health!, 1 => _submit!, _ => _get! };
 
     private void Drain(SocketPoller poller, int index, Task? until)
     {

@@ -50,7 +50,7 @@ public static class Envelope
     /// Sends identity frames (for ROUTER sockets) and then the message. Returns false when the
     /// peer is gone (ROUTER) or the send would block (full pipe); the message is then dropped.
     /// </summary>
-    public static bool Send(ZmqSocket socket, ReadOnlySpan<byte> identity, EncodedMessage message)
+    public static bool Send(IMessageSocket socket, ReadOnlySpan<byte> identity, EncodedMessage message)
     {
         if (!identity.IsEmpty && !socket.Send(identity, more: true, dontWait: true)) return false;
         socket.Send(Tag, more: true);

@@ -14,19 +14,19 @@ namespace Mesh.Transport;
 /// signals only <em>new</em> activity, so a socket is marked <see cref="IsPending"/> when its
 /// descriptor fires, stays so until a receive reports nothing more (<see cref="MarkDrained"/>),
 /// and must be marked again after anything else that lets libzmq process the socket's commands —
-/// a send on it (<see cref="MarkPending(ZmqSocket)"/>) — because that may consume the signal of a
+/// a send on it (<see cref="MarkPending(IMessageSocket)"/>) — because that may consume the signal of a
 /// message that has arrived. While any socket is pending, <see cref="Wait"/> does not sleep.
 /// </remarks>
 internal sealed unsafe partial class SocketPoller
 {
     private const short POLLIN = 1;
     private const int EINTR = 4;
-    private readonly ZmqSocket[] _sockets;
+    private readonly IMessageSocket[] _sockets;
     private readonly PollFd[] _fds;
     private readonly bool[] _pending;
 
     /// <summary>Polls <paramref name="sockets"/> (indices 0…) and plain descriptors <paramref name="fds"/> (after them).</summary>
-    public SocketPoller(IReadOnlyList<ZmqSocket> sockets, IReadOnlyList<int> fds)
+    public SocketPoller(IReadOnlyList<IMessageSocket> sockets, IReadOnlyList<int> fds)
     {
         _sockets = [.. sockets];
         _fds = new PollFd[sockets.Count + fds.Count];
@@ -70,8 +70,9 @@ internal sealed unsafe partial class SocketPoller
     public void MarkPending(int index) => _pending[index] = true;
 
     /// <summary>As <see cref="MarkPending(int)"/>, by socket (ignored for sockets this poller does not watch).</summary>
-    public void MarkPending(ZmqSocket socket)
+    public void MarkPending(IMessageSocket socket)
     {
+        if (!socket.SendMayHideInput) return; // level-triggered: its descriptor still shows the input
         for (int i = 0; i < _sockets.Length; i++)
             if (ReferenceEquals(_sockets[i], socket)) { _pending[i] = true; return; }
     }

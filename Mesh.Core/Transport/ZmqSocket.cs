@@ -8,7 +8,7 @@ namespace Mesh.Transport;
 /// A libzmq socket. Like every libzmq socket it must be used by one thread at a time; Mesh gives
 /// each socket to exactly one I/O thread.
 /// </summary>
-public sealed unsafe class ZmqSocket : IDisposable
+public sealed unsafe class ZmqSocket : IMessageSocket
 {
     /// <summary>Frames at or above this size are sent without copying (the array is pinned until libzmq is done).</summary>
     public const int ZeroCopyThreshold = 64 * 1024;
@@ -51,7 +51,7 @@ public sealed unsafe class ZmqSocket : IDisposable
     /// The descriptor libzmq signals when the socket has new activity (<c>ZMQ_FD</c>); see
     /// <see cref="SocketPoller"/> for how to wait on it correctly.
     /// </summary>
-    internal int NotificationFd
+    public int NotificationFd
     {
         get
         {
@@ -67,7 +67,7 @@ public sealed unsafe class ZmqSocket : IDisposable
     /// lets libzmq process the socket's pending commands, which may consume a <see cref="NotificationFd"/>
     /// signal: whoever asks must act on a true answer.
     /// </summary>
-    internal bool HasInput
+    public bool HasInput
     {
         get
         {
@@ -77,6 +77,12 @@ public sealed unsafe class ZmqSocket : IDisposable
             return (events & ZmqNative.ZMQ_POLLIN) != 0;
         }
     }
+
+    /// <inheritdoc/>
+    public bool SendMayHideInput => true;
+
+    /// <inheritdoc/>
+    public void SetIdentity(ReadOnlySpan<byte> identity) => SetOption(ZmqNative.ZMQ_IDENTITY, identity);
 
     /// <summary>Sets the maximum inbound message size; larger messages are dropped by libzmq.</summary>
     public long MaxMessageSize { set => SetOption(ZmqNative.ZMQ_MAXMSGSIZE, value); }

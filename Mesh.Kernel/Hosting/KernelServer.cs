@@ -25,7 +25,10 @@ internal sealed class KernelServer : IDisposable
     private readonly ILogger _logger;
     private readonly Signer _signer;
     private readonly string _session = Guid.NewGuid().ToString("N");
-    private readonly ZmqSocket _submit, _get, _health;
+    // submit and get carry the calls: managed ZMTP sockets where they run (no libzmq I/O-thread
+    // hops); health keeps libzmq, on its own thread (HealthResponder).
+    private readonly IMessageSocket _submit, _get;
+    private readonly ZmqSocket _health;
     private readonly WakeSignal _wake = new();
     private readonly ConcurrentQueue<Action> _outbox = new();
     private readonly PriorityWorkQueue _queue = new();
@@ -69,10 +72,11 @@ internal sealed class KernelServer : IDisposable
         _logger = logger;
         _signer = new Signer(info.Key);
         var ctx = ZmqContext.Shared;
-        _submit = ctx.CreateSocket(ZmqSocketType.Router);
-        _get = ctx.CreateSocket(ZmqSocketType.Router);
+        _submit = MessageSockets.Create(ZmqSocketType.Router);
+        _get = MessageSockets.Create(ZmqSocketType.Router);
         _health = ctx.CreateSocket(ZmqSocketType.Router);
-        foreach (var s in new[] { _submit, _get, _health })
+        if (_submit is Mesh.Transport.Zmtp.ZmtpSocket ms && _get is Mesh.Transport.Zmtp.ZmtpSocket mg) ms.Group = mg.Group = [ms, mg];
+        foreach (var s in new IMessageSocket[] { _submit, _get, _health })
         {
             s.MaxMessageSize = info.MaxMessageBytes;
             s.HighWaterMark = 0; // never drop replies under load: memory is bounded by our own queues
@@ -271,7 +275,7 @@ internal sealed class KernelServer : IDisposable
         }
     }
 
-    private void Drain(SocketPoller poller, int index, ZmqSocket socket, Action<IncomingMessage> handler)
+    private void Drain(SocketPoller poller, int index, IMessageSocket socket, Action<IncomingMessage> handler)
     {
         for (int n = 0; n < MaxMessagesPerTurn; n++)
         {
@@ -308,7 +312,7 @@ internal sealed class KernelServer : IDisposable
     }
 
     /// <summary>Answers a malformed message with error_reply, but only when it is signed and its id is readable.</summary>
-    private void TryReplyError(ZmqSocket socket, List<ReceivedFrame> frames, IncomingMessage? msg, ErrorCode code, string message)
+    private void TryReplyError(IMessageSocket socket, List<ReceivedFrame> frames, IncomingMessage? msg, ErrorCode code, string message)
     {
         string? parentId = msg?.Header.Id;
         if (parentId is null)
@@ -320,10 +324,10 @@ internal sealed class KernelServer : IDisposable
         ReplyError(socket, frames[0].ToArray(), parentId, RemoteError.Protocol(code, message));
     }
 
-    private void ReplyError(ZmqSocket socket, byte[] identity, string parentId, RemoteError error) =>
+    private void ReplyError(IMessageSocket socket, byte[] identity, string parentId, RemoteError error) =>
         Send(socket, identity, MessageTypes.ErrorReply, parentId, new Dictionary<string, object?> { ["error"] = error.ToMap() });
 
-    private void Send(ZmqSocket socket, byte[] identity, string type, string? parentId, object content)
+    private void Send(IMessageSocket socket, byte[] identity, string type, string? parentId, object content)
     {
         var header = new MessageHeader(MessageIds.Next(), type, _session, DateTime.UtcNow, parentId);
         Envelope.Send(socket, identity, Envelope.Encode(_signer, header, content));
@@ -743,5 +747,5 @@ internal sealed class KernelServer : IDisposable
     }
 
     /// <summary>A request waiting for a task to end: a get (answered on the get port) or a call-style submit (on the submit port).</summary>
-    private sealed record ParkedGet(ZmqSocket Socket, byte[] Identity, string RequestId, string TaskId, DateTime Deadline, bool Keep);
+    private sealed record ParkedGet(IMessageSocket Socket, byte[] Identity, string RequestId, string TaskId, DateTime Deadline, bool Keep);
 }

@@ -2,19 +2,22 @@ using System.Diagnostics;
 using Mesh.Benchmarks.WebEcho;
 using Mesh.Client;
 using Mesh.Client.Managing;
+using Mesh.Transport;
 
 namespace Mesh.Benchmarks;
 
 /// <summary>
 /// The closest contest of the small-call table, measured in alternating blocks in this one
 /// process: the ASP.NET Core echo, and Mesh .NET→.NET calls (worker and inline endpoints) with
-/// the kernel on Unix sockets (the default) and on TCP. The machine's speed drifts by tens of
+/// the kernel on Unix sockets (the default) and on TCP, and over libzmq's sockets instead of the
+/// managed ones (<c>MESH_SOCKETS=libzmq</c> for both client and kernel). The machine's speed drifts by tens of
 /// percent within a minute, so cases measured one after another can differ by more than the
 /// cases themselves; taking turns every few hundred calls makes the drift fall on all alike.
 /// </summary>
 internal static class HeadToHead
 {
     const int Blocks = 20;
+    const string LibzmqNote = "MESH_SOCKETS=libzmq: submit and get over libzmq sockets at both ends, as before the managed ZMTP sockets";
 
     public static async Task<List<Row>> MeasureAsync(Plan plan)
     {
@@ -26,6 +29,13 @@ internal static class HeadToHead
             KernelKind.DotNet.Spec("h2h-tcp") with { Transport = "tcp" },
         ]);
         var (ipc, tcp) = (kernels[0].Client, kernels[1].Client);
+        // The client reads the choice when it opens its sockets (during StartAsync), the kernel
+        // inherits it from this process's environment.
+        Environment.SetEnvironmentVariable(MessageSockets.Variable, "libzmq");
+        KernelHandle viaLibzmq;
+        try { viaLibzmq = await manager.StartAsync(KernelKind.DotNet.Spec("h2h-libzmq") with { Transport = "ipc" }); }
+        finally { Environment.SetEnvironmentVariable(MessageSockets.Variable, null); }
+        var zmq = viaLibzmq.Client;
         var small = Arguments.Of(new byte[1]);
         var webSmall = new EchoPayload(new byte[1], null);
         async Task Call(Client.Client client, string endpoint)
@@ -40,8 +50,10 @@ internal static class HeadToHead
             ("Mesh .NET→.NET call, inline endpoint", "ipc", "", () => Call(ipc, "echo_inline")),
             ("Mesh .NET→.NET call, tcp", "tcp", "", () => Call(tcp, "echo")),
             ("Mesh .NET→.NET call, inline endpoint, tcp", "tcp", "", () => Call(tcp, "echo_inline")),
+            ("Mesh .NET→.NET call, libzmq sockets", "ipc", LibzmqNote, () => Call(zmq, "echo")),
+            ("Mesh .NET→.NET call, inline endpoint, libzmq sockets", "ipc", LibzmqNote, () => Call(zmq, "echo_inline")),
         };
-        int[] servers = [web.Pid, .. kernels.Select(k => k.ConnectionInfo.Pid ?? 0).Where(p => p > 0)];
+        int[] servers = [web.Pid, .. kernels.Append(viaLibzmq).Select(k => k.ConnectionInfo.Pid ?? 0).Where(p => p > 0)];
         await plan.SettleJitAsync(async () => { foreach (var s in series) await s.Call(); }, servers);
 
         int n = plan.Calls();

@@ -193,7 +193,7 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
         {
             int e = Libc.Errno;
             if (e == Libc.EINTR) continue;
-            if (e == Libc.EINPROGRESS || e == Libc.EAGAIN)
+            if (e == Libc.EINPROGRESS) // TCP; a Unix socket connects at once (EAGAIN there means a full backlog: retry)
             {
                 // Finished later: the descriptor becomes writable, which wakes the poller (EPOLLOUT).
                 _connectingFd = s;
@@ -202,7 +202,7 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
                 Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_ADD, s, ev);
                 return;
             }
-            Libc.close(s); // refused or no such socket yet: try again later
+            Libc.close(s); // refused, no such socket yet, or a full backlog: try again later
             return;
         }
         Connected(s);

@@ -69,12 +69,18 @@ internal sealed unsafe partial class SocketPoller
     /// <summary>Socket <paramref name="index"/> may hold messages (left unread, or it was just used to send).</summary>
     public void MarkPending(int index) => _pending[index] = true;
 
-    /// <summary>As <see cref="MarkPending(int)"/>, by socket (ignored for sockets this poller does not watch).</summary>
+    /// <summary>
+    /// After a send on <paramref name="socket"/>: marks it pending if the send may have hidden its
+    /// input, and any managed socket holding messages read while a send waited for room (such a
+    /// wait reads all the owner's managed sockets).
+    /// </summary>
     public void MarkPending(IMessageSocket socket)
     {
-        if (!socket.SendMayHideInput) return; // level-triggered: its descriptor still shows the input
         for (int i = 0; i < _sockets.Length; i++)
-            if (ReferenceEquals(_sockets[i], socket)) { _pending[i] = true; return; }
+        {
+            var s = _sockets[i];
+            if (ReferenceEquals(s, socket) ? s.SendMayHideInput : s is Zmtp.ZmtpSocket && s.SendMayHideInput) _pending[i] = true;
+        }
     }
 
     /// <summary>True if plain descriptor <paramref name="index"/> (counted from 0 among the descriptors) was readable at the last sleep.</summary>

@@ -35,9 +35,16 @@ internal sealed unsafe class ZmtpConnection : IDisposable
     private int _outLength;
     private bool _writing;
     private byte[]? _pendingPong;
+    // Message frames wait here until the peer's READY has been read: libzmq's NULL mechanism
+    // takes a frame that arrives before it has sent its own READY for a second handshake
+    // command and drops the connection.
+    private byte[]? _held;
+    private int _heldLength;
+    private bool _holding = true;
 
     public ZmtpConnection(ZmtpSocket owner, int fd, ulong id)
     {
+        OpenedAt = Environment.TickCount64;
         _owner = owner;
         Fd = fd;
         Id = id;
@@ -47,6 +54,9 @@ internal sealed unsafe class ZmtpConnection : IDisposable
 
     /// <summary>The socket descriptor (−1 once closed).</summary>
     public int Fd { get; private set; }
+
+    /// <summary>When the stream was opened (<see cref="Environment.TickCount64"/>).</summary>
+    public long OpenedAt { get; }
 
     /// <summary>The key under which the owner's epoll reports this connection.</summary>
     public ulong Id { get; }
@@ -241,6 +251,7 @@ internal sealed unsafe class ZmtpConnection : IDisposable
                 // TTL (2 bytes), then up to 16 bytes of context that PONG echoes.
                 // Sent at the next message boundary (never inside a multipart message).
                 _pendingPong = ZmtpWire.PongCommand(data.Length > 2 ? data[2..Math.Min(data.Length, 18)] : default);
+                if (!_owner.IsSendingTo(this)) Flush(atMessageBoundary: true);
                 break;
             default:
                 break; // PONG, SUBSCRIBE and unknown commands mean nothing to a DEALER or ROUTER
@@ -273,8 +284,17 @@ internal sealed unsafe class ZmtpConnection : IDisposable
     /// <summary>Queues one message frame.</summary>
     public void AppendFrame(ReadOnlySpan<byte> data, bool more)
     {
-        EnsureOut(9 + data.Length);
-        _outLength += ZmtpWire.WriteFrameHeader(_out.AsSpan(_outLength), data.Length, more ? ZmtpWire.FlagMore : (byte)0);
+        Span<byte> header = stackalloc byte[9];
+        int h = ZmtpWire.WriteFrameHeader(header, data.Length, more ? ZmtpWire.FlagMore : (byte)0);
+        if (_holding)
+        {
+            Hold(header[..h]);
+            Hold(data);
+            return;
+        }
+        EnsureOut(h + data.Length);
+        header[..h].CopyTo(_out.AsSpan(_outLength));
+        _outLength += h;
         data.CopyTo(_out.AsSpan(_outLength));
         _outLength += data.Length;
     }
@@ -282,8 +302,34 @@ internal sealed unsafe class ZmtpConnection : IDisposable
     /// <summary>Queues a frame header only; the caller writes the body with <see cref="WriteDirect"/>.</summary>
     public void AppendFrameHeader(long size, bool more)
     {
-        EnsureOut(9);
-        _outLength += ZmtpWire.WriteFrameHeader(_out.AsSpan(_outLength), size, more ? ZmtpWire.FlagMore : (byte)0);
+        Span<byte> header = stackalloc byte[9];
+        int h = ZmtpWire.WriteFrameHeader(header, size, more ? ZmtpWire.FlagMore : (byte)0);
+        if (_holding) Hold(header[..h]);
+        else Append(header[..h]);
+    }
+
+    private void Hold(ReadOnlySpan<byte> bytes)
+    {
+        _held ??= new byte[Math.Max(256, bytes.Length)];
+        if (_heldLength + bytes.Length > _held.Length) Array.Resize(ref _held, Math.Max(_heldLength + bytes.Length, _held.Length * 2));
+        bytes.CopyTo(_held.AsSpan(_heldLength));
+        _heldLength += bytes.Length;
+    }
+
+    /// <summary>Queues whole framed messages (a DEALER's backlog), held back until the peer is ready.</summary>
+    public void HoldFramed(ReadOnlySpan<byte> framed)
+    {
+        if (_holding) Hold(framed);
+        else Append(framed);
+    }
+
+    /// <summary>Takes the message bytes held back for the handshake (the connection ended before it completed).</summary>
+    public ReadOnlySpan<byte> TakeHeld()
+    {
+        var held = _held.AsSpan(0, _heldLength);
+        _held = null;
+        _heldLength = 0;
+        return held;
     }
 
     private void EnsureOut(int extra)
@@ -292,24 +338,34 @@ internal sealed unsafe class ZmtpConnection : IDisposable
     }
 
     /// <summary>
-    /// Writes everything queued, waiting for room if needed; <paramref name="atMessageBoundary"/>
-    /// (no message half-queued) lets a pending PONG go too. Returns false if the connection ended.
+    /// Writes everything queued, waiting for room if needed. <paramref name="atMessageBoundary"/>
+    /// (no message of the owner half-queued) lets a pending PONG go and, once the peer is ready,
+    /// the messages held back for the handshake. Returns false if the connection ended.
     /// </summary>
     public bool Flush(bool atMessageBoundary = false)
     {
         if (_writing) return !IsClosed; // called while reading during a write: that write sends it
-        if (atMessageBoundary && _pendingPong is { } pong)
-        {
-            _pendingPong = null;
-            Append(pong);
-        }
         _writing = true;
         try
         {
             // Swap buffers so that anything queued while this write waits (and reads) is not
             // lost or written twice; it goes in the next round.
-            while (_outLength > 0 && !IsClosed)
+            while (!IsClosed)
             {
+                if (atMessageBoundary)
+                {
+                    if (_holding && _phase == Phase.Ready)
+                    {
+                        _holding = false;
+                        if (_heldLength > 0) Append(TakeHeld());
+                    }
+                    if (_pendingPong is { } pong)
+                    {
+                        _pendingPong = null;
+                        Append(pong);
+                    }
+                }
+                if (_outLength == 0) break;
                 var buffer = _out;
                 int length = _outLength;
                 _out = _spareOut ?? new byte[16 * 1024];
@@ -328,6 +384,11 @@ internal sealed unsafe class ZmtpConnection : IDisposable
     /// <summary>Flushes what is queued, then writes <paramref name="data"/> straight from the caller's memory.</summary>
     public bool WriteDirect(ReadOnlySpan<byte> data)
     {
+        if (_holding)
+        {
+            Hold(data);
+            return true;
+        }
         if (!Flush()) return false;
         _writing = true;
         try

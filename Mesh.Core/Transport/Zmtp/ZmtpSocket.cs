@@ -24,6 +24,7 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
     private const ulong ListenerId = 0;
     private const int ReconnectIntervalMs = 100;
     private const int MaxEvents = 64;
+    private const int HandshakeTimeoutMs = 30_000;
 
     private readonly int _epoll;
     private readonly Dictionary<ulong, ZmtpConnection> _connections = new();
@@ -221,11 +222,11 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
         Register(fd, conn.Id);
         if (_backlogLength > 0)
         {
-            conn.Append(_backlog.AsSpan(0, _backlogLength));
+            conn.HoldFramed(_backlog.AsSpan(0, _backlogLength)); // sent once the peer's READY is in
             _backlogLength = 0;
             _backlog = [];
         }
-        conn.Flush();
+        conn.Flush(atMessageBoundary: true);
     }
 
     private void Register(int fd, ulong id)
@@ -307,6 +308,11 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
 
     private void AcceptAll()
     {
+        // A peer that never finishes its handshake would hold its connection for good: as
+        // libzmq (ZMQ_HANDSHAKE_IVL, 30 s), give up on it.
+        long now = Environment.TickCount64;
+        foreach (var stale in _connections.Values.Where(c => !c.IsReady && now - c.OpenedAt > HandshakeTimeoutMs).ToArray())
+            stale.Close("the peer did not complete the handshake within 30 s");
         while (true)
         {
             int fd = Libc.accept4(_listenFd, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
@@ -324,13 +330,15 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
             var conn = new ZmtpConnection(this, fd, _nextId++);
             _connections[conn.Id] = conn;
             Register(fd, conn.Id);
-            conn.Flush(); // greeting and READY
+            conn.Flush(atMessageBoundary: true); // greeting and READY
         }
     }
 
     /// <summary>Called when a peer's READY arrives: a ROUTER learns the peer's routing identity.</summary>
     internal void NotePeerReady(ZmtpConnection conn)
     {
+        // What was held back for the handshake goes now, unless a message to this peer is half queued.
+        if (!IsSendingTo(conn)) conn.Flush(atMessageBoundary: true);
         if (Type != ZmqSocketType.Router) return;
         var id = conn.PeerIdentity;
         // libzmq generates 5 bytes (a zero, then a counter) for peers without an identity; a
@@ -345,6 +353,9 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
         _byRoutingId[id] = conn;
     }
 
+    /// <summary>True while a message is being sent to <paramref name="conn"/> (frames so far queued, more to come).</summary>
+    internal bool IsSendingTo(ZmtpConnection conn) => _sending && ReferenceEquals(_sendTarget, conn);
+
     /// <summary>Called when a connection ends: forget it (its undelivered messages stay readable).</summary>
     internal void NoteClosed(ZmtpConnection conn)
     {
@@ -352,12 +363,20 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
         _connections.Remove(conn.Id);
         if (conn.RoutingId.Length > 0 && _byRoutingId.TryGetValue(conn.RoutingId, out var c) && ReferenceEquals(c, conn))
             _byRoutingId.Remove(conn.RoutingId);
+        if (IsSendingTo(conn))
+        {
+            // The rest of a message cut short goes nowhere (libzmq drops it too), rather than
+            // out as a message of its own on the next connection.
+            _dropping = true;
+            _sendTarget = null;
+        }
         if (ReferenceEquals(_peer, conn))
         {
             _peer = null;
             _nextConnectAttempt = Stopwatch.GetTimestamp() + Stopwatch.Frequency * ReconnectIntervalMs / 1000;
+            // Whole messages that waited for a handshake that never completed wait for the next connection.
+            if (!_dropping && conn.TakeHeld() is { IsEmpty: false } held) PrependBacklog(held);
         }
-        if (ReferenceEquals(_sendTarget, conn)) _sendTarget = null;
     }
 
     // ------------------------------------------------------------------ sending
@@ -381,7 +400,7 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
         if (!_dropping)
         {
             if (_sendTarget is { } target) target.AppendFrame(frame, more);
-            else AppendBacklog(frame, more);
+            else if (Type == ZmqSocketType.Dealer) AppendBacklog(frame, more); // not connected yet
         }
         EndFrame(more);
         return true;
@@ -420,6 +439,15 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
         _dropping = false;
         _sendTarget = null;
         target?.Flush(atMessageBoundary: true);
+    }
+
+    private void PrependBacklog(ReadOnlySpan<byte> framed)
+    {
+        var merged = new byte[framed.Length + _backlogLength];
+        framed.CopyTo(merged);
+        _backlog.AsSpan(0, _backlogLength).CopyTo(merged.AsSpan(framed.Length));
+        _backlog = merged;
+        _backlogLength = merged.Length;
     }
 
     private void AppendBacklog(ReadOnlySpan<byte> frame, bool more)

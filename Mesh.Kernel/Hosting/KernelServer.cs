@@ -200,9 +200,12 @@ internal sealed class KernelServer : IDisposable
                 else poller.Wait(50);
                 lock (_ioLock)
                 {
-                    bool active = poller.IsPending(0) || poller.IsPending(1) || poller.IsFdReadable(0) || !_outbox.IsEmpty;
-                    if (poller.IsPending(0)) Drain(poller, 0, _submit, HandleSubmitPort);
-                    if (poller.IsPending(1)) Drain(poller, 1, _get, HandleGetPort);
+                    // Active = a whole message or an outcome was handled. A managed socket also
+                    // wakes the loop for each chunk of a large message still arriving; spinning
+                    // then would only take a core from the sender.
+                    bool active = poller.IsFdReadable(0) || !_outbox.IsEmpty;
+                    if (poller.IsPending(0)) active |= Drain(poller, 0, _submit, HandleSubmitPort) > 0;
+                    if (poller.IsPending(1)) active |= Drain(poller, 1, _get, HandleGetPort) > 0;
                     // Workers' outcomes: run them every turn, so a busy socket cannot starve them.
                     if (poller.IsFdReadable(0)) _wake.Reset();
                     RunOutbox();
@@ -275,15 +278,17 @@ internal sealed class KernelServer : IDisposable
         }
     }
 
-    private void Drain(SocketPoller poller, int index, IMessageSocket socket, Action<IncomingMessage> handler)
+    /// <summary>Handles up to <see cref="MaxMessagesPerTurn"/> messages from one socket; returns how many there were.</summary>
+    private int Drain(SocketPoller poller, int index, IMessageSocket socket, Action<IncomingMessage> handler)
     {
-        for (int n = 0; n < MaxMessagesPerTurn; n++)
+        int n = 0;
+        for (; n < MaxMessagesPerTurn; n++)
         {
             var frames = new List<ReceivedFrame>(5);
             if (!socket.TryReceive(frames, dontWait: true, MaxFramesPerMessage, out bool truncated))
             {
                 poller.MarkDrained(index);
-                return;
+                return n;
             }
             IncomingMessage? msg = null;
             try
@@ -309,6 +314,7 @@ internal sealed class KernelServer : IDisposable
                 foreach (var f in frames) f.Dispose();
             }
         }
+        return n;
     }
 
     /// <summary>Answers a malformed message with error_reply, but only when it is signed and its id is readable.</summary>

@@ -7,7 +7,7 @@ internal static unsafe partial class Libc
 {
     public const int AF_UNIX = 1, AF_INET = 2;
     public const int SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
-    public const int SOL_SOCKET = 1, SO_ERROR = 4, SO_REUSEADDR = 2, IPPROTO_TCP = 6, TCP_NODELAY = 1;
+    public const int SOL_SOCKET = 1, SO_ERROR = 4, SO_REUSEADDR = 2, SO_SNDBUF = 7, SO_RCVBUF = 8, IPPROTO_TCP = 6, TCP_NODELAY = 1;
     public const int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
     public const int EINTR = 4, EAGAIN = 11, EINPROGRESS = 115, ENOENT = 2;
     public const short POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 16;

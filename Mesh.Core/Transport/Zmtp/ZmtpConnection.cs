@@ -24,8 +24,11 @@ internal sealed unsafe class ZmtpConnection : IDisposable
     private Phase _phase = Phase.Greeting;
     private byte[] _in = new byte[64 * 1024];
     private int _inStart, _inEnd;
-    private byte[]? _big;           // a large frame being read into its own array
-    private int _bigFilled;
+    // A large frame is read into native memory of its own, as libzmq keeps it: no large-object
+    // heap allocation (and the gen-2 collections they bring) per message; the decoder copies it
+    // once, into its final typed array, and the frame frees it when disposed.
+    private byte* _big;
+    private int _bigLength, _bigFilled;
     private bool _bigMore;
     private List<ReceivedFrame> _current = new(5);
     private bool _currentTruncated;
@@ -106,14 +109,14 @@ internal sealed unsafe class ZmtpConnection : IDisposable
         {
             nint n;
             int asked;
-            if (_big is not null && _inStart == _inEnd)
+            if (_big != null && _inStart == _inEnd)
             {
-                asked = _big.Length - _bigFilled;
-                fixed (byte* p = &_big[_bigFilled]) n = Libc.recv(Fd, p, (nuint)asked, Libc.MSG_DONTWAIT);
+                asked = _bigLength - _bigFilled;
+                n = Libc.recv(Fd, _big + _bigFilled, (nuint)asked, Libc.MSG_DONTWAIT);
                 if (n > 0)
                 {
                     _bigFilled += (int)n;
-                    if (_bigFilled == _big.Length) CompleteBigFrame();
+                    if (_bigFilled == _bigLength) CompleteBigFrame();
                     if (_phase == Phase.Closed) return false;
                     continue;
                 }
@@ -146,16 +149,16 @@ internal sealed unsafe class ZmtpConnection : IDisposable
     {
         while (_phase != Phase.Closed)
         {
-            if (_big is not null)
+            if (_big != null)
             {
-                int take = Math.Min(_inEnd - _inStart, _big.Length - _bigFilled);
+                int take = Math.Min(_inEnd - _inStart, _bigLength - _bigFilled);
                 if (take > 0)
                 {
-                    Buffer.BlockCopy(_in, _inStart, _big, _bigFilled, take);
+                    _in.AsSpan(_inStart, take).CopyTo(new Span<byte>(_big + _bigFilled, take));
                     _inStart += take;
                     _bigFilled += take;
                 }
-                if (_bigFilled < _big.Length) return;
+                if (_bigFilled < _bigLength) return;
                 CompleteBigFrame();
                 continue;
             }
@@ -197,7 +200,8 @@ internal sealed unsafe class ZmtpConnection : IDisposable
             else
             {
                 _inStart += headerLength;
-                _big = GC.AllocateUninitializedArray<byte>(length);
+                _big = (byte*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)length);
+                _bigLength = length;
                 _bigFilled = 0;
                 _bigMore = more;
             }
@@ -206,7 +210,7 @@ internal sealed unsafe class ZmtpConnection : IDisposable
 
     private void CompleteBigFrame()
     {
-        var frame = new ReceivedFrame(_big!);
+        var frame = ReceivedFrame.FromNative(_big, _bigLength);
         _big = null;
         AddFrame(frame, _bigMore);
     }
@@ -429,6 +433,7 @@ internal sealed unsafe class ZmtpConnection : IDisposable
         Fd = -1;
         foreach (var f in _current) f.Dispose();
         _current.Clear();
+        if (_big != null) System.Runtime.InteropServices.NativeMemory.Free(_big);
         _big = null;
         _outLength = 0;
         return false;

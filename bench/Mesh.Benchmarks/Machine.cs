@@ -40,7 +40,7 @@ internal static class Machine
         sb.AppendLine($"| load average (1, 5, 15 min) before / after | {loadBefore} / {loadAfter} |");
         sb.AppendLine($"| .NET runtime | {Environment.Version} |");
         sb.AppendLine($"| .NET SDK | {Command("dotnet", "--version")} |");
-        sb.AppendLine($"| libzmq (system, used by .NET and C) | {zmqMajor}.{zmqMinor}.{zmqPatch} |");
+        sb.AppendLine($"| libzmq (system: C kernels and floor, .NET health ports; .NET submit/get use Mesh's own ZMTP) | {zmqMajor}.{zmqMinor}.{zmqPatch} |");
         foreach (var line in PythonVersions()) sb.AppendLine(line);
         sb.AppendLine($"| gcc (C floor) | {Command("gcc", "-dumpfullversion")} |");
         return sb.ToString();

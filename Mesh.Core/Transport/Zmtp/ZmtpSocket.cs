@@ -185,11 +185,7 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
         if (s < 0) return;
         byte* addr = stackalloc byte[128];
         int length = _remote.WriteSockaddr(addr);
-        if (_remote.IpcPath is null)
-        {
-            int one = 1;
-            Libc.setsockopt(s, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &one, sizeof(int));
-        }
+        TuneStream(s, tcp: _remote.IpcPath is null); // before connecting: TCP sizes its window from the buffers
         while (Libc.connect(s, addr, length) != 0)
         {
             int e = Libc.Errno;
@@ -211,7 +207,6 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
 
     private void Connected(int fd)
     {
-        TuneStream(fd, tcp: _remote!.IpcPath is null);
         var conn = new ZmtpConnection(this, fd, _nextId++);
         _connections[conn.Id] = conn;
         _peer = conn;

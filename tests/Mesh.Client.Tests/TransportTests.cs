@@ -49,6 +49,34 @@ public class TransportTests
         }
     }
 
+    /// <summary>
+    /// The .NET client and kernel use managed ZMTP sockets for submit and get unless
+    /// MESH_SOCKETS=libzmq; either end may use either (the wire is ZMTP both ways). The client
+    /// reads the variable when it opens its sockets, the kernel from its environment.
+    /// </summary>
+    [Theory]
+    [InlineData("managed", "libzmq")]
+    [InlineData("libzmq", "managed")]
+    [InlineData("libzmq", "libzmq")]
+    public async Task Managed_and_libzmq_sockets_interoperate_both_ways(string client, string kernel)
+    {
+        await using var manager = new KernelManager();
+        KernelHandle handle;
+        string? before = Environment.GetEnvironmentVariable(Mesh.Transport.MessageSockets.Variable);
+        Environment.SetEnvironmentVariable(Mesh.Transport.MessageSockets.Variable, client);
+        try
+        {
+            handle = await manager.StartAsync(TestKernels.Spec($"sockets-{client}-{kernel}") with
+            {
+                Environment = new Dictionary<string, string?> { [Mesh.Transport.MessageSockets.Variable] = kernel },
+            });
+        }
+        finally { Environment.SetEnvironmentVariable(Mesh.Transport.MessageSockets.Variable, before); }
+        Assert.Equal(5.0, await handle.Client.CallAsync<double>("add", 2.0, 3.0));
+        var big = Enumerable.Range(0, 1 << 17).Select(i => i * 0.5).ToArray(); // 1 MiB: raw buffer frames
+        Assert.Equal(big, await handle.Client.CallAsync<double[]>("echo", big));
+    }
+
     [Fact]
     public async Task An_unknown_transport_is_refused_by_name()
     {

@@ -181,8 +181,12 @@ internal sealed unsafe class ZmtpConnection : IDisposable
             {
                 if (size > MaxCommandBytes) { Close($"a command of {size} bytes"); return; }
                 if ((ulong)available < (ulong)headerLength + size) { MakeRoom(headerLength + (int)size); return; }
-                HandleCommand(_in.AsSpan(_inStart + headerLength, (int)size));
+                // Consume the command before acting on it: READY and PING may write, a write
+                // that waits for room reads this connection again, and that nested parse must
+                // find the buffer in a consistent state.
+                var command = _in.AsSpan(_inStart + headerLength, (int)size).ToArray();
                 _inStart += headerLength + (int)size;
+                HandleCommand(command);
                 continue;
             }
             if (_phase != Phase.Ready) { Close("a message frame arrived before the peer's READY"); return; }

@@ -237,7 +237,7 @@ internal sealed class ClientConnection : IDisposable
         _health = Open(ZmqContext.Shared.CreateSocket(ZmqSocketType.Dealer), info.Health, "health");
         _submit = Open(MessageSockets.Create(ZmqSocketType.Dealer), info.Submit, "submit");
         _get = Open(MessageSockets.Create(ZmqSocketType.Dealer), info.Get, "get");
-        if (_submit is Mesh.Transport.Zmtp.ZmtpSocket ms && _get is Mesh.Transport.Zmtp.ZmtpSocket mg) ms.Group = mg.Group = [ms, mg];
+        Mesh.Transport.Zmtp.ZmtpSocket.FormGroup(_submit, _get);
         _poller = new SocketPoller([_health, _submit, _get], [_wake.FileDescriptor]);
         _lastHealthReply = DateTime.UtcNow;
         _nextHeartbeat = DateTime.UtcNow;

@@ -47,10 +47,15 @@ public interface IMessageSocket : IDisposable
     bool HasInput { get; }
 
     /// <summary>
-    /// True if input may be hidden from <see cref="NotificationFd"/> after a send, so the poller
-    /// must look again: always for libzmq (a send processes pending commands, which may consume
-    /// the signal of an arrived message); for the managed socket, when a send that waited for
-    /// room read messages meanwhile.
+    /// True if a send on this socket may hide arrived input from <see cref="NotificationFd"/>, so
+    /// the poller must look again after each send: libzmq (a send processes pending commands,
+    /// which may consume the signal of an arrived message).
     /// </summary>
     bool SendMayHideInput { get; }
+
+    /// <summary>
+    /// True if messages are buffered that <see cref="NotificationFd"/> no longer shows: a managed
+    /// socket's, read while a send (on it or another socket of its group) waited for room.
+    /// </summary>
+    bool HasUnsignalledInput { get; }
 }

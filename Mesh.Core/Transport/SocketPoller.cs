@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Mesh.Transport;
 
 /// <summary>
@@ -17,26 +15,24 @@ namespace Mesh.Transport;
 /// a send on it (<see cref="MarkPending(IMessageSocket)"/>) — because that may consume the signal of a
 /// message that has arrived. While any socket is pending, <see cref="Wait"/> does not sleep.
 /// </remarks>
-internal sealed unsafe partial class SocketPoller
+internal sealed unsafe class SocketPoller
 {
-    private const short POLLIN = 1;
-    private const int EINTR = 4;
     private readonly IMessageSocket[] _sockets;
-    private readonly PollFd[] _fds;
+    private readonly Libc.PollFd[] _fds;
     private readonly bool[] _pending;
 
     /// <summary>Polls <paramref name="sockets"/> (indices 0…) and plain descriptors <paramref name="fds"/> (after them).</summary>
     public SocketPoller(IReadOnlyList<IMessageSocket> sockets, IReadOnlyList<int> fds)
     {
         _sockets = [.. sockets];
-        _fds = new PollFd[sockets.Count + fds.Count];
+        _fds = new Libc.PollFd[sockets.Count + fds.Count];
         _pending = new bool[sockets.Count];
         for (int i = 0; i < sockets.Count; i++)
         {
-            _fds[i] = new PollFd { Fd = sockets[i].NotificationFd, Events = POLLIN };
+            _fds[i] = new Libc.PollFd { Fd = sockets[i].NotificationFd, Events = Libc.POLLIN };
             _pending[i] = true; // nothing is known yet: look
         }
-        for (int i = 0; i < fds.Count; i++) _fds[sockets.Count + i] = new PollFd { Fd = fds[i], Events = POLLIN };
+        for (int i = 0; i < fds.Count; i++) _fds[sockets.Count + i] = new Libc.PollFd { Fd = fds[i], Events = Libc.POLLIN };
     }
 
     /// <summary>
@@ -48,16 +44,16 @@ internal sealed unsafe partial class SocketPoller
         for (int i = 0; i < _fds.Length; i++) _fds[i].Revents = 0;
         foreach (bool p in _pending) if (p) return;
         int timeout = timeoutMs < 0 ? -1 : (int)Math.Min(timeoutMs, int.MaxValue);
-        fixed (PollFd* p = _fds)
+        fixed (Libc.PollFd* p = _fds)
         {
-            while (poll(p, (nuint)_fds.Length, timeout) < 0)
+            while (Libc.poll(p, (nuint)_fds.Length, timeout) < 0)
             {
-                int e = Marshal.GetLastPInvokeError();
-                if (e != EINTR) throw new ZmqException("poll", e);
+                int e = Libc.Errno;
+                if (e != Libc.EINTR) throw new ZmqException("poll", e);
             }
         }
         for (int i = 0; i < _sockets.Length; i++)
-            if ((_fds[i].Revents & POLLIN) != 0) _pending[i] = true;
+            if ((_fds[i].Revents & Libc.POLLIN) != 0) _pending[i] = true;
     }
 
     /// <summary>True if socket <paramref name="index"/> may hold messages: receive until it reports none.</summary>
@@ -71,29 +67,18 @@ internal sealed unsafe partial class SocketPoller
 
     /// <summary>
     /// After a send on <paramref name="socket"/>: marks it pending if the send may have hidden its
-    /// input, and any managed socket holding messages read while a send waited for room (such a
-    /// wait reads all the owner's managed sockets).
+    /// input, and any socket holding messages its descriptor does not show (a managed socket's
+    /// send that waits for room reads all the owner's managed sockets).
     /// </summary>
     public void MarkPending(IMessageSocket socket)
     {
         for (int i = 0; i < _sockets.Length; i++)
         {
             var s = _sockets[i];
-            if (ReferenceEquals(s, socket) ? s.SendMayHideInput : s is Zmtp.ZmtpSocket && s.SendMayHideInput) _pending[i] = true;
+            if ((ReferenceEquals(s, socket) && s.SendMayHideInput) || s.HasUnsignalledInput) _pending[i] = true;
         }
     }
 
     /// <summary>True if plain descriptor <paramref name="index"/> (counted from 0 among the descriptors) was readable at the last sleep.</summary>
-    public bool IsFdReadable(int index) => (_fds[_sockets.Length + index].Revents & POLLIN) != 0;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int poll(PollFd* fds, nuint nfds, int timeout);
+    public bool IsFdReadable(int index) => (_fds[_sockets.Length + index].Revents & Libc.POLLIN) != 0;
 }

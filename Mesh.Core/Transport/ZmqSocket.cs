@@ -82,6 +82,9 @@ public sealed unsafe class ZmqSocket : IMessageSocket
     public bool SendMayHideInput => true;
 
     /// <inheritdoc/>
+    public bool HasUnsignalledInput => false;
+
+    /// <inheritdoc/>
     public void SetIdentity(ReadOnlySpan<byte> identity) => SetOption(ZmqNative.ZMQ_IDENTITY, identity);
 
     /// <summary>Sets the maximum inbound message size; larger messages are dropped by libzmq.</summary>

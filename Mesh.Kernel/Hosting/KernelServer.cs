@@ -75,7 +75,7 @@ internal sealed class KernelServer : IDisposable
         _submit = MessageSockets.Create(ZmqSocketType.Router);
         _get = MessageSockets.Create(ZmqSocketType.Router);
         _health = ctx.CreateSocket(ZmqSocketType.Router);
-        if (_submit is Mesh.Transport.Zmtp.ZmtpSocket ms && _get is Mesh.Transport.Zmtp.ZmtpSocket mg) ms.Group = mg.Group = [ms, mg];
+        Mesh.Transport.Zmtp.ZmtpSocket.FormGroup(_submit, _get);
         foreach (var s in new IMessageSocket[] { _submit, _get, _health })
         {
             s.MaxMessageSize = info.MaxMessageBytes;

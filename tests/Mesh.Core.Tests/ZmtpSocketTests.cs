@@ -704,16 +704,7 @@ public sealed class ZmtpSocketTests : IDisposable
     public void Reconnect_SendingWithoutReading_LaterMessagesArriveWhole()
     {
         // The DEALER is not given the chance to notice the old ROUTER's end before it sends.
-        string endpoint = NewEndpoint("ipc");
-        using var dealer = Managed("managed DEALER", Dealer);
-        dealer.Socket.SetIdentity("keeps-sending"u8);
-        using (var first = Managed("first ROUTER", Router))
-        {
-            first.Socket.Bind(endpoint);
-            dealer.Socket.Connect(endpoint);
-            dealer.Send([B("hello")]);
-            Await(first, "the first message", dealer);
-        }
+        using var dealer = DealerWhoseRouterWentAway("keeps-sending", out string endpoint);
         using var second = Managed("second ROUTER", Router);
         second.Socket.Bind(endpoint);
         var sw = Stopwatch.StartNew();
@@ -751,16 +742,7 @@ public sealed class ZmtpSocketTests : IDisposable
         // A DEALER writing a multipart message whose connection fails midway (a zero-copy frame
         // is written at once) must drop the rest of that message, as libzmq does (lb_t's
         // _dropping), not queue its tail for the next connection as a message of its own.
-        string endpoint = NewEndpoint("ipc");
-        using var dealer = Managed("managed DEALER", Dealer);
-        dealer.Socket.SetIdentity("cut"u8);
-        using (var first = Managed("first ROUTER", Router))
-        {
-            first.Socket.Bind(endpoint);
-            dealer.Socket.Connect(endpoint);
-            dealer.Send([B("hello")]);
-            Await(first, "the first message", dealer);
-        }
+        using var dealer = DealerWhoseRouterWentAway("cut", out string endpoint);
         // The old ROUTER is gone; the DEALER has not read since, so it learns it while writing.
         var values = Doubles(131_072, 3);
         dealer.Socket.Send("head"u8, more: true);
@@ -1057,6 +1039,22 @@ public sealed class ZmtpSocketTests : IDisposable
         }
 
         public void Dispose() => Socket.Dispose();
+    }
+
+    /// <summary>A managed DEALER (with <paramref name="identity"/>) that sent one message to a ROUTER at an ipc <paramref name="endpoint"/>, which then closed.</summary>
+    private Peer DealerWhoseRouterWentAway(string identity, out string endpoint)
+    {
+        endpoint = NewEndpoint("ipc");
+        var dealer = Managed("managed DEALER", Dealer);
+        dealer.Socket.SetIdentity(B(identity));
+        using (var first = Managed("first ROUTER", Router))
+        {
+            first.Socket.Bind(endpoint);
+            dealer.Socket.Connect(endpoint);
+            dealer.Send([B("hello")]);
+            Await(first, "the first message", dealer);
+        }
+        return dealer;
     }
 
     private static Peer Managed(string name, ZmqSocketType type) => new(name, new ZmtpSocket(type));

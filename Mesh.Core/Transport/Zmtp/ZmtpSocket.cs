@@ -78,6 +78,13 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
     /// </summary>
     internal ZmtpSocket[] Group { get; set; } = [];
 
+    /// <summary>Puts the managed ones among one owner's <paramref name="sockets"/> in one <see cref="Group"/>.</summary>
+    internal static void FormGroup(params IMessageSocket[] sockets)
+    {
+        ZmtpSocket[] group = [.. sockets.OfType<ZmtpSocket>()];
+        foreach (var s in group) s.Group = group;
+    }
+
     /// <inheritdoc/>
     public long MaxMessageSize { set => MaxFrameBytes = value; }
 
@@ -94,8 +101,11 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
     /// <inheritdoc/>
     public int NotificationFd => _epoll;
 
-    /// <summary>True when messages were read while a send waited for room: the descriptor no longer shows them.</summary>
-    public bool SendMayHideInput => _withMessages.Count > 0;
+    /// <inheritdoc/>
+    public bool SendMayHideInput => false;
+
+    /// <inheritdoc/>
+    public bool HasUnsignalledInput => _withMessages.Count > 0;
 
     /// <summary>True if a message is buffered or a descriptor has something to read.</summary>
     public bool HasInput
@@ -175,12 +185,12 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
             int fd = _connectingFd;
             _connectingFd = -1;
             Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_DEL, fd, null);
-            if (error != 0) { Libc.close(fd); _nextConnectAttempt = Stopwatch.GetTimestamp() + Stopwatch.Frequency * ReconnectIntervalMs / 1000; return; }
+            if (error != 0) { Libc.close(fd); DeferReconnect(); return; }
             Connected(fd);
             return;
         }
         if (Stopwatch.GetTimestamp() < _nextConnectAttempt) return;
-        _nextConnectAttempt = Stopwatch.GetTimestamp() + Stopwatch.Frequency * ReconnectIntervalMs / 1000;
+        DeferReconnect();
         int s = Libc.socket(_remote.Family, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
         if (s < 0) return;
         byte* addr = stackalloc byte[128];
@@ -204,6 +214,8 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
         }
         Connected(s);
     }
+
+    private void DeferReconnect() => _nextConnectAttempt = Stopwatch.GetTimestamp() + Stopwatch.Frequency * ReconnectIntervalMs / 1000;
 
     private void Connected(int fd)
     {
@@ -375,7 +387,7 @@ public sealed unsafe class ZmtpSocket : IMessageSocket
         if (ReferenceEquals(_peer, conn))
         {
             _peer = null;
-            _nextConnectAttempt = Stopwatch.GetTimestamp() + Stopwatch.Frequency * ReconnectIntervalMs / 1000;
+            DeferReconnect();
             // Whole messages that waited for a handshake that never completed wait for the next connection.
             if (!_dropping && conn.TakeHeld() is { IsEmpty: false } held) PrependBacklog(held);
         }

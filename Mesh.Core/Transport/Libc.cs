@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 
-namespace Mesh.Transport.Zmtp;
+namespace Mesh.Transport;
 
-/// <summary>The few Linux system calls the managed ZMTP sockets need, without the runtime's socket layer.</summary>
+/// <summary>The few Linux system calls the poller and the managed ZMTP sockets need, without the runtime's socket layer.</summary>
 internal static unsafe partial class Libc
 {
     public const int AF_UNIX = 1, AF_INET = 2;

@@ -80,9 +80,6 @@ internal sealed unsafe class ZmtpConnection : IDisposable
 
     public bool HasMessages => _messages.Count > 0;
 
-    /// <summary>True while bytes are queued that the socket has not taken yet.</summary>
-    public bool HasPendingOutput => _outLength > 0;
-
     public bool TryDequeue(out List<ReceivedFrame> frames, out bool truncated)
     {
         if (_messages.TryDequeue(out var m))
